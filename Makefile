@@ -1,0 +1,34 @@
+# Two commands for a fresh clone: `make book` builds the book, `make test` runs every test.
+# Each creates .venv (if missing) and installs the pinned requirements first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(abspath $(VENV))/bin
+# nbgrader runs `alembic` by name: the venv's bin must come first on PATH
+export PATH := $(BIN):$(PATH)
+
+.PHONY: install book test release bench clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+book: install
+	$(BIN)/jupyter-book build . -W --keep-going
+	@echo "The book is in _build/html/index.html"
+
+test: install
+	$(BIN)/python -m pytest -n 2 --dist loadscope -ra
+
+release: install
+	$(BIN)/python -m autograder release
+
+bench: install
+	$(BIN)/python -m benchmarks.build
+	$(BIN)/python -m benchmarks.grading
+
+clean:
+	rm -rf _build grading .pytest_cache

@@ -1,0 +1,114 @@
+"""`python -m autograder release | check | grade | merge`.
+
+Exit status: 0 when the command did its job (for `grade`: every submission received a
+status, whatever the scores); 1 when `check` finds a failing task or a submission could not
+be processed by the grader itself; 2 for bad usage or a grader that cannot run at all.
+"""
+import argparse
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from autograder.course import GraderError, course_root, default_db_url, load_spec, nbgrader_config
+from autograder.runner import Limits
+
+
+def _limit_args(parser):
+    defaults = Limits()
+    parser.add_argument("--cell-timeout", type=float, default=defaults.cell_timeout, help="seconds per cell")
+    parser.add_argument("--wall-timeout", type=float, default=defaults.wall_timeout,
+                        help="seconds per submission")
+    parser.add_argument("--memory-mb", type=int, default=defaults.memory_mb, help="memory per submission")
+    parser.add_argument("--output-kb", type=int, default=defaults.output_kb, help="output kept per notebook")
+
+
+def _limits(args, threads=1) -> Limits:
+    return Limits(args.cell_timeout, args.wall_timeout, args.memory_mb, args.output_kb, threads)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("release", help="regenerate assignments/ and the gradebook from solutions/")
+    p.add_argument("assignments", nargs="*", help="default: every assignment in solutions/")
+    p.add_argument("--db", help="gradebook URL (any SQLAlchemy URL; default from nbgrader_config.py)")
+
+    p = sub.add_parser("check", help="students: run the visible tests of a notebook")
+    p.add_argument("notebook", type=Path)
+    _limit_args(p)
+
+    p = sub.add_parser("grade", help="instructors: grade submissions with the hidden tests")
+    p.add_argument("assignment")
+    p.add_argument("submissions", nargs="+", help="notebooks, folders, nbgrader layouts or .zip files")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
+    p.add_argument("--out", type=Path, default=None, help="default: grading/<assignment>")
+    p.add_argument("--db", help="gradebook URL (default from nbgrader_config.py)")
+    p.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    p.add_argument("--shard", help="I/N: grade only the I-th of N deterministic shards")
+    p.add_argument("--id-pattern", help="regex with a (?P<student_id>...) group, matched on file names")
+    p.add_argument("--no-gradebook", action="store_true", help="do not record scores in the gradebook")
+    _limit_args(p)
+
+    p = sub.add_parser("merge", help="combine the output folders of sharded grade runs")
+    p.add_argument("dirs", nargs="+", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy notes from inside nbgrader's API
+    try:
+        return COMMANDS[args.command](args)
+    except GraderError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def _release(args):
+    from autograder.release import release
+
+    release(course_root(), args.assignments or None, args.db)
+    return 0
+
+
+def _check(args):
+    from autograder.check import check
+
+    return check(args.notebook, _limits(args))
+
+
+def _grade(args):
+    from autograder.grade import GRADER_ERROR, grade_batch, parse_shard
+    from autograder.submissions import SubmissionError
+
+    root = course_root()
+    db_url = default_db_url(root, nbgrader_config(root, args.db))
+    spec = load_spec(db_url, args.assignment)
+    try:
+        shard = parse_shard(args.shard) if args.shard else None
+        jobs = max(1, args.jobs)
+        verdicts = grade_batch(root, spec, args.submissions, args.out or root / "grading" / args.assignment,
+                               db_url, _limits(args, threads=max(1, (os.cpu_count() or 1) // jobs)),
+                               jobs=jobs, force=args.force, shard=shard, id_pattern=args.id_pattern,
+                               record_gradebook=not args.no_gradebook)
+    except (SubmissionError, ValueError) as err:
+        raise GraderError(str(err)) from None
+    failed = [v.student_id for v in verdicts if v.status == GRADER_ERROR]
+    if failed:
+        print(f"the grader itself failed on: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _merge(args):
+    from autograder.merge import merge
+
+    merge(args.dirs, args.out)
+    return 0
+
+
+COMMANDS = {"release": _release, "check": _check, "grade": _grade, "merge": _merge}

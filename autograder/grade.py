@@ -1,0 +1,109 @@
+"""`grade`: a whole class, in parallel, each submission ending with exactly one status.
+
+Per submission: prepare (sanitize.py) -> run in a limited worker (runner.py) -> decide
+(verdict.py) -> record (results/<student>.json, the gradebook, the autograded notebook).
+A problem with one submission becomes that submission's status; it never stops the batch.
+"""
+import json
+import re
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from autograder import gradebook, report
+from autograder.progress import Progress
+from autograder.runner import OK, run_isolated
+from autograder.sanitize import Rejected, prepare
+from autograder.submissions import find_submissions
+from autograder.verdict import Verdict, decide
+
+GRADED, GRADER_ERROR = "graded", "grader_error"
+
+
+def select_shard(submissions, shard):
+    """Deterministic split: the i-th of n shards takes every n-th submission by student id."""
+    if not shard:
+        return submissions
+    index, count = shard
+    return [s for k, s in enumerate(submissions) if k % count == index - 1]
+
+
+def parse_shard(text):
+    """'2/4' -> (2, 4), with 1 <= i <= n."""
+    match = re.fullmatch(r"(\d+)/(\d+)", text or "")
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise ValueError(f"--shard must look like I/N with 1 <= I <= N, got {text!r}")
+    return int(match[1]), int(match[2])
+
+
+def grade_one(sub, spec, db_url, limits, lock) -> tuple:
+    """Grade one submission; returns (Verdict, executed notebook or None). Never raises."""
+    base = dict(student_id=sub.student_id, assignment=spec.name, max_score=spec.max_score,
+                origin=sub.origin, score=0.0)
+    start = time.monotonic()
+    try:
+        data = sub.path.read_bytes()
+        base["digest"] = sub.digest()
+        with lock:  # nbgrader's preprocessors open the gradebook: one at a time
+            prepared = prepare(data, spec, db_url)
+        outcome = run_isolated(prepared.notebook, limits)
+        tasks, score = decide(outcome.notebook, spec, outcome.status, outcome.message)
+        status = GRADED if outcome.status == OK else outcome.status
+        verdict = Verdict(**base | {"score": score}, status=status, tasks=tasks, message=outcome.message,
+                          tampered=bool(prepared.tampering), tampering=prepared.tampering)
+        notebook = outcome.notebook
+    except Rejected as rejected:
+        verdict, notebook = Verdict(**base, status=rejected.status, message=rejected.message), None
+    except Exception as err:  # the grader's own failure for this one submission
+        verdict, notebook = Verdict(**base, status=GRADER_ERROR, message=f"{type(err).__name__}: {err}"), None
+    verdict.seconds = round(time.monotonic() - start, 2)
+    return verdict, notebook
+
+
+def grade_batch(root, spec, inputs, out: Path, db_url, limits, jobs=2, force=False, shard=None,
+                id_pattern=None, record_gradebook=True, log=print) -> list:
+    """Grade every submission in `inputs`; write results, reports and feedback under `out`."""
+    results_dir = out / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="autograder-zip-") as scratch:
+        kwargs = {"id_pattern": id_pattern} if id_pattern else {}
+        subs = select_shard(find_submissions(inputs, spec.name, Path(scratch), **kwargs), shard)
+        todo = [s for s in subs if force or not _already_graded(results_dir, s)]
+        log(f"{spec.name}: {len(subs)} submission(s), {len(subs) - len(todo)} already graded, "
+            f"grading {len(todo)} with {jobs} job(s)")
+        progress, lock = Progress(len(todo)), threading.Lock()
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = [pool.submit(grade_one, s, spec, db_url, limits, lock) for s in todo]
+            for future in as_completed(futures):
+                verdict, notebook = future.result()
+                _save(results_dir, verdict)
+                if record_gradebook:
+                    with lock:
+                        gradebook.record(root, db_url, spec, verdict, notebook)
+                progress.step(f"{verdict.student_id}: {verdict.status} {verdict.score:g}/{verdict.max_score:g}")
+        progress.close()
+    verdicts = [Verdict.from_dict(json.loads((results_dir / f"{s.student_id}.json").read_text())) for s in subs]
+    report.write_all(out, spec, verdicts)
+    return verdicts
+
+
+def _save(results_dir: Path, verdict: Verdict):
+    path = results_dir / f"{verdict.student_id}.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(verdict.to_dict(), indent=1))
+    tmp.replace(path)
+
+
+def _already_graded(results_dir: Path, sub) -> bool:
+    """Graded before with the same file content, and not by a grader failure."""
+    path = results_dir / f"{sub.student_id}.json"
+    if not path.exists():
+        return False
+    try:
+        old = json.loads(path.read_text())
+        return old.get("digest") == sub.digest() and old.get("status") != GRADER_ERROR
+    except (OSError, ValueError):
+        return False
+

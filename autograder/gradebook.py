@@ -1,0 +1,28 @@
+"""Record verdicts in nbgrader's gradebook, so nbgrader's own tools take over from there.
+
+After `grade`, `nbgrader formgrader` shows each autograded notebook for the written answers,
+and `nbgrader export` writes final grades: manual and automatic scores together.
+"""
+import nbformat
+
+from autograder.verdict import MANUAL
+
+
+def record(root, db_url, spec, verdict, notebook=None) -> None:
+    """Store a graded verdict's automatic scores (and its autograded notebook, if given)."""
+    from nbgrader.api import Gradebook
+
+    if verdict.status not in ("graded", "timeout", "memory_exceeded", "kernel_died"):
+        return  # nothing was graded: there are no scores to record
+    with Gradebook(db_url) as gb:
+        gb.update_or_create_student(verdict.student_id)
+        gb.update_or_create_submission(spec.name, verdict.student_id)
+        for task in verdict.tasks:
+            grade = gb.find_grade(task.task, spec.notebook, spec.name, verdict.student_id)
+            grade.auto_score = None if task.result == MANUAL else task.points
+            grade.needs_manual_grade = task.result == MANUAL or grade.manual_score is not None
+        gb.db.commit()
+    if notebook is not None:
+        folder = root / "grading" / "autograded" / verdict.student_id / spec.name
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, folder / f"{spec.notebook}.ipynb")

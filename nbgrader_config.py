@@ -1,0 +1,22 @@
+"""nbgrader's configuration for this course: solutions/ is the source, assignments/ the release.
+
+`python -m autograder` reads this too; instructors can also run plain `nbgrader` commands
+(e.g. `nbgrader formgrader` for manual grading) from the repository's root.
+"""
+c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
+
+c.CourseDirectory.root = "."
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "assignments"
+c.CourseDirectory.submitted_directory = "grading/submitted"
+c.CourseDirectory.autograded_directory = "grading/autograded"
+c.CourseDirectory.feedback_directory = "grading/feedback"
+c.CourseDirectory.db_url = "sqlite:///grading/gradebook.db"
+c.CourseDirectory.course_id = "ai-researchers-roadmap"
+# release only the notebooks: helper files never sit beside a solution notebook
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.py", "*.db"]
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.OverwriteCells.add_missing_cells = True
+c.Execute.timeout = 120

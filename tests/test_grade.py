@@ -1,0 +1,99 @@
+"""autograder/grade.py: one batch of broken, hostile and good submissions, each with its status."""
+import csv
+import json
+
+import pytest
+
+from autograder.grade import grade_batch, parse_shard, select_shard
+from autograder.merge import merge
+from autograder.runner import Limits
+from fixtures.broken import EXPECTED, RECIPES
+
+LIMITS = Limits(cell_timeout=60, wall_timeout=180, memory_mb=2048, output_kb=256, threads=1)
+
+
+@pytest.fixture(scope="module")
+def batch(squares_course, tmp_path_factory):
+    """Every recipe, written as <name>.ipynb, graded in one batch with two jobs."""
+    root, db_url, spec, release = squares_course
+    folder = tmp_path_factory.mktemp("submissions")
+    originals = {}
+    for name, make in RECIPES.items():
+        data = make(release)
+        (folder / f"{name}.ipynb").write_bytes(data)
+        originals[name] = data
+    out = tmp_path_factory.mktemp("out")
+    verdicts = grade_batch(root, spec, [folder], out, db_url, LIMITS, jobs=2, log=lambda *_: None)
+    return folder, out, originals, {v.student_id: v for v in verdicts}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_submission_gets_its_expected_status(batch, name):
+    """Does every broken or hostile submission end with the status, flag and score it deserves?"""
+    verdict = batch[3][name]
+    status, tampered, score = EXPECTED[name]
+    assert (verdict.status, verdict.tampered) == (status, tampered), verdict.message
+    assert verdict.score == score, verdict.tasks
+
+
+def test_student_files_are_never_modified(batch):
+    """Does grading leave every submitted file byte-for-byte as it was?"""
+    folder, _, originals, _ = batch
+    for name, data in originals.items():
+        assert (folder / f"{name}.ipynb").read_bytes() == data, name
+
+
+def test_reports_cover_every_submission(batch):
+    """Do grades.csv, report.json and the feedback pages list each student once?"""
+    _, out, originals, _ = batch
+    rows = list(csv.DictReader(open(out / "grades.csv")))
+    assert sorted(r["student_id"] for r in rows) == sorted(originals)
+    assert list(rows[0])[:5] == ["student_id", "assignment", "score", "max_score", "status"]
+    assert {"square", "cube", "explain"} <= set(rows[0])
+    report = json.loads((out / "report.json").read_text())
+    assert len(report["submissions"]) == len(originals)
+    assert sorted(p.stem for p in (out / "feedback").glob("*.html")) == sorted(originals)
+
+
+def test_feedback_names_the_failure_without_test_source(batch):
+    """Does feedback give the failing check's message but none of the hidden tests' code?"""
+    _, out, _, verdicts = batch
+    page = (out / "feedback" / "wrong_cube.html").read_text()
+    assert "cube of a negative number is wrong" in page or "cube(2) should be 8" in page
+    assert "BEGIN HIDDEN" not in page and "assert cube(-3)" not in page
+    assert verdicts["wrong_cube"].tasks[1].result == "fail"
+
+
+def test_regrading_skips_unchanged_submissions_unless_forced(batch, squares_course, tmp_path):
+    """Is an already graded, unchanged file skipped, and regraded with force?"""
+    root, db_url, spec, _ = squares_course
+    folder, out, _, _ = batch
+    lines = []
+    grade_batch(root, spec, [folder / "good.ipynb"], out, db_url, LIMITS, log=lines.append)
+    assert "1 already graded, grading 0" in lines[0]
+    grade_batch(root, spec, [folder / "good.ipynb"], tmp_path, db_url, LIMITS, force=True, log=lines.append)
+    assert "grading 1" in lines[-1]
+
+
+def test_shards_partition_the_batch():
+    """Do N shards cover every submission exactly once, deterministically?"""
+    items = list(range(11))
+    shards = [select_shard(items, (i, 3)) for i in (1, 2, 3)]
+    assert sorted(sum(shards, [])) == items and shards == [select_shard(items, (i, 3)) for i in (1, 2, 3)]
+    with pytest.raises(ValueError):
+        parse_shard("0/3")
+
+
+def test_sharded_grading_then_merge_equals_unsharded(batch, squares_course, tmp_path):
+    """Does grading in 2 shards and merging give the same grades.csv as one run?"""
+    root, db_url, spec, _ = squares_course
+    folder, out, _, _ = batch
+    picks = [folder / f"{n}.ipynb" for n in ("good", "wrong_cube", "invalid_json", "edited_test_cell")]
+    whole = tmp_path / "whole"
+    grade_batch(root, spec, picks, whole, db_url, LIMITS, jobs=2, log=lambda *_: None)
+    parts = []
+    for i in (1, 2):
+        parts.append(tmp_path / f"shard{i}")
+        grade_batch(root, spec, picks, parts[-1], db_url, LIMITS, shard=(i, 2), log=lambda *_: None)
+    merge(parts, tmp_path / "merged", log=lambda *_: None)
+    assert (tmp_path / "merged" / "grades.csv").read_text() == (whole / "grades.csv").read_text()
