@@ -9,7 +9,7 @@ from autograder.merge import merge
 from autograder.runner import Limits
 from fixtures.broken import EXPECTED, RECIPES
 
-LIMITS = Limits(cell_timeout=60, wall_timeout=180, memory_mb=2048, output_kb=256, threads=1)
+LIMITS = Limits(cell_timeout=60, wall_timeout=180, memory_mb=4096, output_kb=256, threads=1)
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +97,14 @@ def test_sharded_grading_then_merge_equals_unsharded(batch, squares_course, tmp_
         grade_batch(root, spec, picks, parts[-1], db_url, LIMITS, shard=(i, 2), log=lambda *_: None)
     merge(parts, tmp_path / "merged", log=lambda *_: None)
     assert (tmp_path / "merged" / "grades.csv").read_text() == (whole / "grades.csv").read_text()
+
+
+def test_renamed_notebook_in_nbgrader_layout_is_graded(squares_course, tmp_path):
+    """Is `<student>/<assignment>/renamed.ipynb` graded as that student's submission?"""
+    root, db_url, spec, release = squares_course
+    folder = tmp_path / "submitted" / "frank" / "squares"
+    folder.mkdir(parents=True)
+    (folder / "squares (copy).ipynb").write_bytes(RECIPES["good"](release))
+    [verdict] = grade_batch(root, spec, [tmp_path / "submitted"], tmp_path / "out", db_url, LIMITS,
+                            log=lambda *_: None)
+    assert (verdict.student_id, verdict.status, verdict.score) == ("frank", "graded", 5)

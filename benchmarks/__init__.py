@@ -1,0 +1,1 @@
+"""Benchmark commands behind the README's Performance figures (not timed tests)."""

@@ -1,0 +1,57 @@
+"""autograder/submissions.py: notebooks, folders, nbgrader layouts and zips, read-only."""
+import zipfile
+
+import pytest
+
+from autograder.submissions import SubmissionError, find_submissions
+
+
+def _nb(path, text="{}"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_flat_folder_and_single_files(tmp_path):
+    """Are `<student_id>.ipynb` files found in a folder and given directly?"""
+    _nb(tmp_path / "in" / "alice.ipynb")
+    _nb(tmp_path / "in" / "bob.ipynb")
+    single = _nb(tmp_path / "carol.ipynb")
+    subs = find_submissions([tmp_path / "in", single], "hw", tmp_path / "scratch")
+    assert [s.student_id for s in subs] == ["alice", "bob", "carol"]
+
+
+def test_nbgrader_layout_accepts_a_renamed_notebook(tmp_path):
+    """Is `<student>/<assignment>/<anything>.ipynb` the student's submission?"""
+    _nb(tmp_path / "in" / "dave" / "hw" / "hw.ipynb")
+    _nb(tmp_path / "in" / "erin" / "hw" / "hw (1).ipynb")
+    subs = find_submissions([tmp_path / "in"], "hw", tmp_path / "scratch")
+    assert [(s.student_id, s.path.name) for s in subs] == [("dave", "hw.ipynb"), ("erin", "hw (1).ipynb")]
+
+
+def test_zip_export_with_an_id_pattern_is_extracted_safely(tmp_path):
+    """Are ids taken from file names by the pattern, and hostile paths kept inside scratch?"""
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("smithj_123_456_hw.ipynb", "{}")
+        zf.writestr("../../evil_1_2_hw.ipynb", "{}")
+        zf.writestr("__MACOSX/._x_1_2_hw.ipynb", "junk")
+    scratch = tmp_path / "scratch"
+    subs = find_submissions([archive], "hw", scratch, id_pattern=r"^(?P<student_id>[^_]+)_")
+    assert [s.student_id for s in subs] == ["evil", "smithj"]
+    assert all(scratch in s.path.parents for s in subs)
+    assert not (tmp_path.parent / "evil_1_2_hw.ipynb").exists()
+
+
+def test_clashing_ids_and_bad_inputs_are_errors(tmp_path):
+    """Do two files for one student, or a missing path, stop with a clear error?"""
+    _nb(tmp_path / "a" / "alice.ipynb")
+    _nb(tmp_path / "b" / "alice.ipynb")
+    with pytest.raises(SubmissionError, match="alice"):
+        find_submissions([tmp_path / "a", tmp_path / "b"], "hw", tmp_path / "s")
+    with pytest.raises(SubmissionError, match="no such file"):
+        find_submissions([tmp_path / "missing"], "hw", tmp_path / "s")
+    bad = tmp_path / "bad.zip"
+    bad.write_text("not a zip")
+    with pytest.raises(SubmissionError, match="not a readable zip"):
+        find_submissions([bad], "hw", tmp_path / "s")
