@@ -14,16 +14,18 @@ REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)(.*?)### END \1", re.S)
 MIN_LENGTH = 16
 
 
-def secret_lines(solutions=ROOT / "solutions") -> set:
+def secret_lines(solutions=ROOT / "solutions", book=ROOT / "book") -> set:
     """Distinctive lines of the solution notebooks' solution and hidden-test regions."""
-    public, regions = [], []
+    # the book's own sources are public by design: a line written there too is no secret
+    public = [visible_text(p) for p in sorted(book.rglob("*")) if p.suffix in (".ipynb", ".md")]
+    regions = []
     for path in solutions.glob("*/*.ipynb"):
         for cell in json.loads(path.read_text())["cells"]:
             text = "".join(cell["source"])
             public.append(REGION.sub("", text))
             regions += [m.group(2) for m in REGION.finditer(text)]
     public = "\n".join(public)
-    # a line also written in any notebook's public parts (a docstring, the spec) is no secret
+    # a line also written in any solution notebook's public parts (a docstring, the spec) is no secret
     return {line.strip() for region in regions for line in region.splitlines()
             if len(line.strip()) >= MIN_LENGTH and line.strip() not in public}
 
