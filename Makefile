@@ -27,6 +27,7 @@ release: install
 	$(BIN)/python -m autograder release
 
 bench: install
+	$(BIN)/python -m benchmarks.notebooks
 	$(BIN)/python -m benchmarks.build
 	$(BIN)/python -m benchmarks.grading
 

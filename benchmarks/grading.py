@@ -57,6 +57,7 @@ def plain_nbgrader(assignment, batch, work: Path):
     from nbgrader.api import Gradebook
 
     root = course_copy(work)
+    (root / "grading").mkdir()  # the gradebook's folder (nbgrader_config.py); nbgrader does not create it
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     nbg = [str(Path(sys.executable).parent / "nbgrader")]
     subprocess.run(nbg + ["generate_assignment", assignment, "--force"], cwd=root, env=env, check=True,

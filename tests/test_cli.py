@@ -1,0 +1,53 @@
+"""autograder/cli.py: exit statuses that scripts can rely on, and the shard/merge workflow."""
+import csv
+import subprocess
+import sys
+
+from fixtures.broken import RECIPES
+
+
+def autograder(*args, cwd):
+    proc = subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=900)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_grade_exits_0_when_every_submission_gets_a_status(squares_course, tmp_path):
+    """Do failing and broken students still give exit 0, with a progress line per submission?"""
+    root, _, _, release = squares_course
+    for name in ("good", "wrong_cube", "invalid_json"):
+        (tmp_path / f"{name}.ipynb").write_bytes(RECIPES[name](release))
+    out = tmp_path / "out"
+    code, log = autograder("grade", "squares", tmp_path, "--out", out, "--jobs", "2", "--no-gradebook",
+                           "--cell-timeout", "60", cwd=root)
+    assert code == 0, log
+    assert "[3/3] 100%" in log and "eta" in log
+    rows = {r["student_id"]: r for r in csv.DictReader(open(out / "grades.csv"))}
+    assert (rows["good"]["score"], rows["wrong_cube"]["score"], rows["invalid_json"]["status"]) == \
+        ("5", "2", "invalid_notebook")
+
+
+def test_cli_shards_then_merges(squares_course, tmp_path):
+    """Does `grade --shard` on two 'machines' and `merge` give every student one row?"""
+    root, _, _, release = squares_course
+    for name in ("good", "wrong_cube", "empty_file"):
+        (tmp_path / f"{name}.ipynb").write_bytes(RECIPES[name](release))
+    for i in (1, 2):
+        code, log = autograder("grade", "squares", tmp_path, "--shard", f"{i}/2", "--out", tmp_path / f"s{i}",
+                               "--no-gradebook", cwd=root)
+        assert code == 0, log
+    code, log = autograder("merge", tmp_path / "s1", tmp_path / "s2", "--out", tmp_path / "all", cwd=root)
+    assert code == 0, log
+    rows = list(csv.DictReader(open(tmp_path / "all" / "grades.csv")))
+    assert [r["student_id"] for r in rows] == ["empty_file", "good", "wrong_cube"]
+
+
+def test_grader_that_cannot_run_exits_2(squares_course, tmp_path):
+    """Does an unknown assignment, or a bad shard, stop with exit 2 and a clear message?"""
+    root, _, _, _ = squares_course
+    code, log = autograder("grade", "nope", tmp_path, cwd=root)
+    assert code == 2 and "not in the gradebook" in log
+    code, log = autograder("grade", "squares", tmp_path, "--shard", "3/2", cwd=root)
+    assert code == 2 and "--shard" in log
+    code, log = autograder("release", "nope", cwd=root)
+    assert code == 2 and "no solutions/nope/nope.ipynb" in log
