@@ -89,9 +89,6 @@ class AssignmentSpec:
     def max_score(self):
         return sum(c.points for c in self.graded)
 
-    def by_id(self):
-        return {c.grade_id: c for c in self.cells}
-
 
 def load_spec(db_url: str, assignment: str) -> AssignmentSpec:
     """Read an assignment's cells and points from the gradebook (made by `release`)."""
