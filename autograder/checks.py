@@ -10,7 +10,7 @@ import types
 import numpy as np
 
 __all__ = ["CheckFailure", "as_numpy", "check_array", "check_close", "check_true",
-           "check_unchanged", "check_no_forbidden"]
+           "check_unchanged", "check_no_forbidden", "forbidden_uses"]
 
 
 class CheckFailure(AssertionError):
@@ -84,12 +84,19 @@ def check_unchanged(name, before, after):
 
 
 def check_no_forbidden(obj, forbidden=("torch",), why=""):
-    """`obj` (a function or class) does not use any module whose name starts with `forbidden`.
+    """`obj` (a function or class) does not use any module whose name starts with `forbidden`."""
+    found = forbidden_uses(obj, forbidden)
+    if found:
+        raise CheckFailure(f"{getattr(obj, '__name__', obj)} uses `{found[0]}`{why}")
+
+
+def forbidden_uses(obj, forbidden=("torch",)):
+    """The forbidden modules or attribute names `obj` refers to ([] when clean).
 
     Follows every name its code refers to (nested functions, a class's methods, and the
     notebook's own helper functions and classes it calls), resolved in its globals.
     """
-    seen, todo = set(), [obj]
+    seen, todo, found = set(), [obj], []
     while todo:
         current = todo.pop()
         if id(current) in seen:
@@ -99,10 +106,12 @@ def check_no_forbidden(obj, forbidden=("torch",), why=""):
             for ref in code.co_names:
                 value = globals_.get(ref)
                 module = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
-                if (value is None and ref in forbidden) or _matches(module, forbidden):
-                    raise CheckFailure(f"{getattr(obj, '__name__', obj)} uses `{module or ref}`{why}")
+                for hit in (ref if ref in forbidden else None, module if _matches(module, forbidden) else None):
+                    if hit and hit not in found:
+                        found.append(hit)
                 if (inspect.isfunction(value) or inspect.isclass(value)) and module == getattr(obj, "__module__", None):
                     todo.append(value)
+    return found
 
 
 def _matches(module, forbidden):

@@ -50,6 +50,8 @@ def build_parser():
     p.add_argument("--shard", help="I/N: grade only the I-th of N deterministic shards")
     p.add_argument("--id-pattern", help="regex with a (?P<student_id>...) group, matched on file names")
     p.add_argument("--no-gradebook", action="store_true", help="do not record scores in the gradebook")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run student code without bubblewrap (resource limits only; NOT for untrusted code)")
     _limit_args(p)
 
     p = sub.add_parser("merge", help="combine the output folders of sharded grade runs")
@@ -95,7 +97,7 @@ def _grade(args):
         verdicts = grade_batch(root, spec, args.submissions, args.out or root / "grading" / args.assignment,
                                db_url, _limits(args, threads=max(1, (os.cpu_count() or 1) // jobs)),
                                jobs=jobs, force=args.force, shard=shard, id_pattern=args.id_pattern,
-                               record_gradebook=not args.no_gradebook)
+                               record_gradebook=not args.no_gradebook, sandbox=not args.no_sandbox)
     except (SubmissionError, ValueError) as err:
         raise GraderError(str(err)) from None
     failed = [v.student_id for v in verdicts if v.status == GRADER_ERROR]

@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from autograder import gradebook, report
+from autograder import gradebook, report, sandbox as sandbox_mod, trusted
 from autograder.progress import Progress
 from autograder.runner import OK, run_isolated
 from autograder.sanitize import Rejected, prepare
@@ -38,7 +38,7 @@ def parse_shard(text):
     return int(match[1]), int(match[2])
 
 
-def grade_one(sub, spec, db_url, limits, lock) -> tuple:
+def grade_one(sub, spec, db_url, limits, lock, sandboxed=True) -> tuple:
     """Grade one submission; returns (Verdict, executed notebook or None). Never raises."""
     base = dict(student_id=sub.student_id, assignment=spec.name, max_score=spec.max_score,
                 origin=sub.origin, score=0.0)
@@ -48,8 +48,11 @@ def grade_one(sub, spec, db_url, limits, lock) -> tuple:
         base["digest"] = sub.digest()
         with lock:  # nbgrader's preprocessors open the gradebook: one at a time
             prepared = prepare(data, spec, db_url)
-        outcome = run_isolated(prepared.notebook, limits)
+        steps = trusted.plan(prepared.notebook, spec)
+        outcome = run_isolated(prepared.notebook, limits, steps=steps, code=trusted.submitted_code(prepared.notebook),
+                               sandboxed=sandboxed)
         tasks, score = decide(outcome.notebook, spec, outcome.status, outcome.message)
+        base["isolation"] = isolation(sandboxed, steps)
         status = GRADED if outcome.status == OK else outcome.status
         verdict = Verdict(**base | {"score": score}, status=status, tasks=tasks, message=outcome.message,
                           tampered=bool(prepared.tampering), tampering=prepared.tampering)
@@ -62,9 +65,20 @@ def grade_one(sub, spec, db_url, limits, lock) -> tuple:
     return verdict, notebook
 
 
+def isolation(sandboxed, steps) -> str:
+    """How far this submission's code was kept from its verdict, in words for the report."""
+    where = "sandboxed kernel" if sandboxed else "kernel with resource limits only"
+    tests = "tests run by the grader" if steps else "tests run inside the student's kernel"
+    return f"{where}; {tests}"
+
+
 def grade_batch(root, spec, inputs, out: Path, db_url, limits, jobs=2, force=False, shard=None,
-                id_pattern=None, record_gradebook=True, log=print) -> list:
-    """Grade every submission in `inputs`; write results, reports and feedback under `out`."""
+                id_pattern=None, record_gradebook=True, log=print, sandbox=True) -> list:
+    """Grade every submission in `inputs`; write results, reports and feedback under `out`.
+
+    sandbox: run student code in bubblewrap (autograder.sandbox); where it cannot run here,
+    say so and grade with resource limits only.
+    """
     results_dir = out / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="autograder-zip-") as scratch:
@@ -74,8 +88,13 @@ def grade_batch(root, spec, inputs, out: Path, db_url, limits, jobs=2, force=Fal
         log(f"{spec.name}: {len(subs)} submission(s), {len(subs) - len(todo)} already graded, "
             f"grading {len(todo)} with {jobs} job(s)")
         progress, lock = Progress(len(todo)), threading.Lock()
+        sandboxed = sandbox and bool(todo)
+        if sandboxed and sandbox_mod.available():
+            log(f"WARNING: no sandbox: {sandbox_mod.available()}. Student code runs with resource limits "
+                f"only, and can read what this user can read.")
+            sandboxed = False
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [pool.submit(grade_one, s, spec, db_url, limits, lock) for s in todo]
+            futures = [pool.submit(grade_one, s, spec, db_url, limits, lock, sandboxed) for s in todo]
             for future in as_completed(futures):
                 verdict, notebook = future.result()
                 _save(results_dir, verdict)

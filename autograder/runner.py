@@ -32,6 +32,7 @@ class Limits:
     memory_mb: int = 4096            # address space of the kernel (and what it starts)
     output_kb: int = 1024            # total stream/display output kept per notebook
     threads: int = 1                 # BLAS/OpenMP/torch threads in the kernel
+    processes: int = 256             # processes and threads of the sandbox's user (when sandboxed)
 
 
 @dataclass
@@ -43,18 +44,35 @@ class RunOutcome:
     seconds: float
 
 
-def _kernel_manager_class(limits: Limits):
+def _kernel_manager_class(limits: Limits, box=None):
+    """A kernel manager that starts the kernel under rlimits, inside the sandbox when `box` is given.
+
+    box: {"scratch": folder the sandbox may see, "workdir": its cwd, "kernel": folder for the
+    connection file and the ipc sockets, "env": the kernel's whole environment}. With a sandbox
+    the kernel talks over ipc (Unix sockets) since it has no network, not even the grader's loopback.
+    """
     from jupyter_client.manager import AsyncKernelManager
 
     rlimits = {"memory_mb": limits.memory_mb, "cpu_seconds": int(limits.wall_timeout) + 5,
-               "file_size_mb": 256}
+               "file_size_mb": 256, "processes": limits.processes if box and os.geteuid() == 0 else None}
 
     class LimitedKernelManager(AsyncKernelManager):
         """Starts the kernel through `autograder.limits`, which sets rlimits, then execs it."""
 
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            if box:
+                self.transport, self.ip = "ipc", str(Path(box["kernel"], "k"))
+                self.connection_file = str(Path(box["kernel"], "kernel.json"))
+
         def format_kernel_cmd(self, extra_arguments=None):
-            cmd = super().format_kernel_cmd(extra_arguments)
-            return [sys.executable, "-m", "autograder.limits", json.dumps(rlimits), "--", *cmd]
+            cmd = [sys.executable, "-m", "autograder.limits", json.dumps(rlimits), "--",
+                   *super().format_kernel_cmd(extra_arguments)]
+            if not box:
+                return cmd
+            from autograder import sandbox
+            sandbox.give(Path(box["kernel"]))
+            return sandbox.command(Path(box["scratch"]), Path(box["workdir"]), box["env"]) + cmd
 
     return LimitedKernelManager
 
@@ -100,16 +118,23 @@ def _watch_memory(client, limit_bytes, tripped: threading.Event, done: threading
             return
 
 
-def run_notebook(nb, cwd: str, limits: Limits) -> RunOutcome:
-    """Execute `nb` (a NotebookNode) in place in a fresh kernel; return how it ended."""
+def run_notebook(nb, cwd: str, limits: Limits, steps=None, code="", box=None) -> RunOutcome:
+    """Execute `nb` (a NotebookNode) in place in a fresh kernel; return how it ended.
+
+    steps: {cell index: ("setup" | "test", source)} from `trusted.plan`: test cells then run
+    in this process against the kernel, setup cells in both. box: run the kernel sandboxed.
+    """
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     threads = str(limits.threads)
-    env = {**os.environ, "NBGRADER_EXECUTION": "autograde", "OMP_NUM_THREADS": threads,
-           "MKL_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MPLBACKEND": "Agg",
-           "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    env = {"NBGRADER_EXECUTION": "autograde", "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
+           "OPENBLAS_NUM_THREADS": threads, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    if box:
+        box["env"] = env
+    else:
+        env = {**os.environ, **env}
     client = _client_class()(nb, timeout=limits.cell_timeout, allow_errors=True, kernel_name="python3",
-                             kernel_manager_class=_kernel_manager_class(limits),
+                             kernel_manager_class=_kernel_manager_class(limits, box),
                              resources={"metadata": {"path": cwd}}, startup_timeout=120,
                              shutdown_kernel="immediate")
     client.output_bytes = limits.output_kb * 1024
@@ -120,7 +145,7 @@ def run_notebook(nb, cwd: str, limits: Limits) -> RunOutcome:
     start = time.monotonic()
     status, message = OK, ""
     try:
-        client.execute(cwd=cwd, env=env)
+        _execute(client, cwd, env, steps or {}, code, limits, box)
     except CellTimeoutError:
         status, message = TIMEOUT, f"a cell ran longer than {limits.cell_timeout:g} s"
     except DeadKernelError:
@@ -134,18 +159,86 @@ def run_notebook(nb, cwd: str, limits: Limits) -> RunOutcome:
     return RunOutcome(status, message, nb, time.monotonic() - start)
 
 
+def _execute(client, cwd, env, steps, code, limits, box):
+    """nbclient's `execute`, cell by cell, with the grader's own cells run by a TrustedSession."""
+    from autograder import trusted
+
+    session = None
+    if steps:
+        folder = Path(box["grader"]) if box else Path(cwd)
+        session = trusted.TrustedSession(code, str(folder / "rpc.sock"), limits.cell_timeout)
+        os.chmod(folder / "rpc.sock", 0o666)
+    try:
+        with client.setup_kernel(cwd=cwd, env=env):
+            for index, cell in enumerate(client.nb.cells):
+                kind, source = steps.get(index, (None, None))
+                if kind == "test":
+                    _run_test(client, session, cell, index, source)
+                    continue
+                client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+                if kind == "setup":
+                    outputs = session.run_setup(source)
+                    failed = [o for o in outputs if o.output_type == "error"]
+                    if failed:
+                        raise RuntimeError(f"the assignment's setup cell failed in the grader: "
+                                           f"{failed[0].ename}: {failed[0].evalue}")
+    finally:
+        if session:
+            session.close()
+
+
+def _run_test(client, session, cell, index, source):
+    """Run a test cell here while the kernel serves the handle's requests (`trusted.SERVE`)."""
+    from autograder import trusted
+
+    thread, box = session.start_test(source)
+    serve = nbformat.v4.new_code_cell(trusted.SERVE.format(path=session.path))
+    try:
+        client.execute_cell(serve, index, execution_count=client.code_cells_executed + 1)
+    finally:
+        box["cancel"].set()                 # the kernel is done serving: stop waiting for it to connect
+        thread.join(timeout=None if "error" not in _names(serve) else 30)
+        if thread.is_alive() and "conn" in box:
+            box["conn"].close()             # unblock a test waiting on a kernel that stopped answering
+            thread.join(timeout=30)
+        cell.outputs = box.get("outputs", [trusted._error("StudentError", "the test did not finish")])
+        cell.execution_count = serve.execution_count or client.code_cells_executed
+        client.nb.cells[index] = cell       # nbclient stored the serve cell in its place
+
+
+def _names(cell):
+    return {o.get("output_type") for o in cell.get("outputs", [])}
+
+
 def _has_memory_error(nb) -> bool:
     return any(o.get("output_type") == "error" and any(m in f"{o.ename}: {o.evalue}" for m in MEMORY_ERRORS)
                for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
 
 
-def run_isolated(nb, limits: Limits, cwd=None) -> RunOutcome:
-    """Run `nb` in a worker process, in `cwd` or else an empty scratch folder; kill it all after wall_timeout."""
+def run_isolated(nb, limits: Limits, cwd=None, steps=None, code="", sandboxed=False) -> RunOutcome:
+    """Run `nb` in a worker process, in `cwd` or else an empty scratch folder; kill it all after wall_timeout.
+
+    sandboxed: the kernel runs in bubblewrap and sees only `scratch/work` (see autograder.sandbox).
+    """
     with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
         job, result = Path(scratch, "job.json"), Path(scratch, "result.json")
-        workdir = Path(cwd) if cwd else Path(scratch, "work")
-        workdir.mkdir(exist_ok=True)
-        job.write_text(json.dumps({"notebook": nb, "cwd": str(workdir), "limits": asdict(limits)}))
+        box = None
+        if sandboxed:
+            from autograder import sandbox
+            root = Path(scratch, "box")
+            box = {"scratch": str(root), "workdir": str(root / "work"), "kernel": str(root / "kernel"),
+                   "grader": str(root / "grader")}
+            for key in ("workdir", "kernel", "grader"):
+                Path(box[key]).mkdir(parents=True)
+            os.chmod(root, 0o755)
+            os.chmod(box["grader"], 0o755)
+            sandbox.give(Path(box["workdir"]))
+            workdir = Path(box["workdir"])
+        else:
+            workdir = Path(cwd) if cwd else Path(scratch, "work")
+            workdir.mkdir(exist_ok=True)
+        job.write_text(json.dumps({"notebook": nb, "cwd": str(workdir), "limits": asdict(limits),
+                                   "steps": {str(k): v for k, v in (steps or {}).items()}, "code": code, "box": box}))
         start = time.monotonic()
         proc = subprocess.Popen([sys.executable, "-m", "autograder.runner", str(job), str(result)],
                                 start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -183,7 +276,8 @@ def _kill_tree(pid: int) -> None:
 def _worker_main(job_path: str, result_path: str) -> None:
     job = json.loads(Path(job_path).read_text())
     nb = nbformat.from_dict(job["notebook"])
-    outcome = run_notebook(nb, job["cwd"], Limits(**job["limits"]))
+    steps = {int(k): tuple(v) for k, v in job.get("steps", {}).items()}
+    outcome = run_notebook(nb, job["cwd"], Limits(**job["limits"]), steps, job.get("code", ""), job.get("box"))
     Path(result_path).write_text(json.dumps({"status": outcome.status, "message": outcome.message,
                                              "notebook": outcome.notebook, "seconds": outcome.seconds}))
 

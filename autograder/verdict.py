@@ -39,6 +39,7 @@ class Verdict:
     origin: str = ""
     digest: str = ""
     seconds: float = 0.0
+    isolation: str = ""      # how the student's code was kept apart from the verdict
 
     def to_dict(self):
         return asdict(self)

@@ -1,9 +1,11 @@
 """Grading throughput: `python -m benchmarks.grading [--count 24] [ASSIGNMENT ...]`.
 
 Grades the same batch of submissions (the solution and each committed wrong submission,
-repeated to `count` students) twice: with `autograder grade --jobs 2`, and with plain,
-sequential `nbgrader autograde`. Prints seconds per submission for both, their ratio,
-and whether every student's score is the same.
+repeated to `count` students) three times: with `autograder grade --jobs 2` (student code in
+the bubblewrap sandbox, tests run by the grader: the default), the same without the sandbox
+(`--no-sandbox`), and with plain, sequential `nbgrader autograde`. Prints seconds per
+submission for each, the sandbox's cost, the speed-up over nbgrader, and whether every
+student's score is the same in all three.
 """
 import argparse
 import os
@@ -34,7 +36,7 @@ def course_copy(dest: Path) -> Path:
     return dest
 
 
-def ours(assignment, batch, jobs, work: Path):
+def ours(assignment, batch, jobs, work: Path, sandbox=True):
     from autograder.course import load_spec
     from autograder.grade import grade_batch
     from autograder.release import release
@@ -49,7 +51,7 @@ def ours(assignment, batch, jobs, work: Path):
     start = time.monotonic()
     verdicts = grade_batch(root, load_spec(db_url, assignment), [folder], work / "out", db_url,
                            Limits(threads=max(1, (os.cpu_count() or 1) // jobs)), jobs=jobs,
-                           log=lambda *_: None)
+                           log=lambda *_: None, sandbox=sandbox)
     return time.monotonic() - start, {v.student_id: v.score for v in verdicts}
 
 
@@ -85,18 +87,21 @@ def main(argv=None):
 
     for assignment in args.assignments or assignment_names(ROOT):
         batch = make_batch(assignment, args.count)
-        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
-            t_ours, s_ours = ours(assignment, batch, args.jobs, Path(a))
-            t_plain, s_plain = plain_nbgrader(assignment, batch, Path(b))
-        same = s_ours == s_plain
+        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b, \
+                tempfile.TemporaryDirectory() as c:
+            t_box, s_box = ours(assignment, batch, args.jobs, Path(a))
+            t_open, s_open = ours(assignment, batch, args.jobs, Path(b), sandbox=False)
+            t_plain, s_plain = plain_nbgrader(assignment, batch, Path(c))
+        same = s_box == s_open == s_plain
         n = len(batch)
-        print(f"{assignment}: {n} submissions; autograder --jobs {args.jobs}: {t_ours / n:.2f} s/submission; "
-              f"sequential nbgrader autograde: {t_plain / n:.2f} s/submission; speed-up {t_plain / t_ours:.2f}x; "
+        print(f"{assignment}: {n} submissions; autograder --jobs {args.jobs}: sandboxed {t_box / n:.2f} s/submission, "
+              f"--no-sandbox {t_open / n:.2f} s/submission (sandbox cost {100 * (t_box / t_open - 1):+.0f}%); "
+              f"sequential nbgrader autograde: {t_plain / n:.2f} s/submission; speed-up {t_plain / t_box:.2f}x; "
               f"identical scores: {same}", flush=True)
         if not same:
-            diff = {k: (s_ours.get(k), s_plain.get(k)) for k in sorted(set(s_ours) | set(s_plain))
-                    if s_ours.get(k) != s_plain.get(k)}
-            print(f"  differing scores (ours, nbgrader): {diff}")
+            diff = {k: (s_box.get(k), s_open.get(k), s_plain.get(k)) for k in sorted(set(s_box) | set(s_plain))
+                    if not s_box.get(k) == s_open.get(k) == s_plain.get(k)}
+            print(f"  differing scores (sandboxed, no sandbox, nbgrader): {diff}")
 
 
 if __name__ == "__main__":

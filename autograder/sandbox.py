@@ -1,0 +1,114 @@
+"""The sandbox that student code runs in: bubblewrap (`bwrap`), as an unprivileged user.
+
+What the student's kernel sees (`command`):
+- read-only: the system (/usr, /lib*, /bin, /etc), the Python installation and virtual
+  environment, and the two packages it imports (`autograder`, `courselib`) - and nothing else
+  of the course: not `solutions/`, not the gradebook, not other submissions, not any home;
+- read-write: one scratch folder of its own (its working directory, /tmp and HOME point there);
+- no network (a network namespace with only its own loopback), its own PID namespace
+  (it cannot see or signal the grader), a new session (no terminal injection);
+- run as the user `nobody` (uid 65534) when the grader is root, so RLIMIT_NPROC bounds the
+  number of processes (the kernel exempts root from it), and with no capabilities.
+CPU time, memory, file size and processes are bounded by `autograder.limits`, run inside.
+
+Where `bwrap` is missing or cannot start (no user namespaces), `available()` says why, and the
+grader says so plainly and falls back to those limits alone.
+"""
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+SANDBOX_UID = 65534  # nobody
+SYSTEM_DIRS = ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc")
+
+
+def _package_dirs():
+    """The folders of the packages the student's kernel may import from the project."""
+    import autograder
+    import courselib
+    return [Path(autograder.__file__).parent, Path(courselib.__file__).parent]
+
+
+def _python_dirs():
+    """The Python installation and the virtual environment (prefixes; duplicates removed)."""
+    dirs = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(sys.prefix)}
+    return sorted(dirs)
+
+
+def _read_only_dirs():
+    dirs = [Path(d) for d in SYSTEM_DIRS if Path(d).exists()]
+    dirs += _python_dirs() + _package_dirs()
+    unique = []
+    for d in dirs:  # skip a folder already inside another one in the list
+        if not any(d != other and other in d.parents for other in dirs) and d not in unique:
+            unique.append(d)
+    return unique
+
+
+def _parents_option(path: Path, made: set):
+    """bwrap creates missing parents as root-only (0700); make them 0755 so `nobody` can pass."""
+    args = []
+    for parent in reversed(path.parents):
+        if str(parent) != "/" and parent not in made:
+            made.add(parent)
+            args += ["--perms", "0755", "--dir", str(parent)]
+    return args
+
+
+def command(scratch: Path, workdir: Path = None, env=None) -> list:
+    """The bwrap prefix that runs a command inside the sandbox.
+
+    `scratch` is the one folder it may write to (where the grader lets it: `workdir` is its
+    own); the environment is `env` alone (plus PATH and HOME), nothing of the grader's.
+    """
+    scratch, workdir = Path(scratch), Path(workdir or scratch)
+    drop = os.geteuid() == 0
+    args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
+            "--proc", "/proc", "--dev", "/dev"]
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "LANG": "C.UTF-8", **(env or {})}
+    for key, value in env.items():
+        args += ["--setenv", key, str(value)]
+    made = set()
+    for d in _read_only_dirs():
+        args += _parents_option(d, made) + ["--ro-bind", str(d), str(d)]
+    args += _parents_option(scratch, made) + ["--bind", str(scratch), str(scratch)]
+    args += ["--setenv", "HOME", str(workdir), "--setenv", "TMPDIR", str(workdir),
+             "--setenv", "MPLCONFIGDIR", str(workdir), "--chdir", str(workdir)]
+    if drop:
+        args += ["--", "setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}",
+                 "--clear-groups", "--no-new-privs", "--inh-caps=-all"]
+    else:
+        args += ["--cap-drop", "ALL", "--"]
+    return args
+
+
+def give(path: Path) -> None:
+    """Hand a folder (and what is in it) to the sandbox's user (`nobody` when the grader is root)."""
+    if os.geteuid() == 0:
+        for root, dirs, files in os.walk(path):
+            for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+                os.chown(name, SANDBOX_UID, SANDBOX_UID)
+
+
+@functools.lru_cache(maxsize=1)
+def available() -> str:
+    """'' if the sandbox works here, else the reason it does not."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        return "setpriv (util-linux) is not installed"
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="autograder-probe-") as scratch:
+        give(Path(scratch))
+        try:
+            done = subprocess.run(command(Path(scratch)) + [sys.executable, "-c", "pass"],
+                                  capture_output=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as err:
+            return f"bwrap could not start: {err}"
+    if done.returncode != 0:
+        return "bwrap could not start: " + done.stderr.decode(errors="replace").strip()[-300:]
+    return ""
