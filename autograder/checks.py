@@ -106,7 +106,8 @@ def forbidden_uses(obj, forbidden=("torch",)):
             for ref in code.co_names:
                 value = globals_.get(ref)
                 module = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
-                for hit in (ref if ref in forbidden else None, module if _matches(module, forbidden) else None):
+                own = (inspect.isfunction(value) or inspect.isclass(value)) and module == getattr(obj, "__module__", None)
+                for hit in (ref if ref in forbidden and not own else None, module if _matches(module, forbidden) else None):
                     if hit and hit not in found:
                         found.append(hit)
                 if (inspect.isfunction(value) or inspect.isclass(value)) and module == getattr(obj, "__module__", None):

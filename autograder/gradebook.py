@@ -3,9 +3,21 @@
 After `grade`, `nbgrader formgrader` shows each autograded notebook for the written answers,
 and `nbgrader export` writes final grades: manual and automatic scores together.
 """
+import functools
+from pathlib import Path
+
 import nbformat
 
 from autograder.verdict import MANUAL
+
+
+@functools.lru_cache(maxsize=8)
+def autograded_dir(root) -> Path:
+    """Where nbgrader looks for autograded notebooks: CourseDirectory.autograded_directory."""
+    from autograder.course import nbgrader_config
+
+    folder = nbgrader_config(Path(root)).CourseDirectory.get("autograded_directory", "autograded")
+    return Path(root) / folder
 
 
 def record(root, db_url, spec, verdict, notebook=None) -> None:
@@ -23,6 +35,6 @@ def record(root, db_url, spec, verdict, notebook=None) -> None:
             grade.needs_manual_grade = task.result == MANUAL or grade.manual_score is not None
         gb.db.commit()
     if notebook is not None:
-        folder = root / "grading" / "autograded" / verdict.student_id / spec.name
+        folder = autograded_dir(root) / verdict.student_id / spec.name
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, folder / f"{spec.notebook}.ipynb")

@@ -378,7 +378,8 @@ class _Handle:
         """The forbidden modules / attribute names that `name`'s definition (and the helpers it
         calls) refers to: [] when clean. Locally the live function is inspected; in the grader the
         submitted source is parsed, so the answer never comes from the student's process."""
-        return forbidden_uses_in_source(self._source(), name, forbidden)
+        from autograder.source import forbidden_uses
+        return forbidden_uses(self._source(), name, forbidden)
 
     def _source(self):
         raise NotImplementedError
@@ -462,65 +463,6 @@ class RemoteHandle(_Handle):
             return {"return": self._enc(fn(*args, **kwargs))}
         except Exception as err:
             return {"raise": [type(err).__name__, str(err)[:2000]]}
-
-
-# ---------------------------------------------------------------- static analysis (grader side)
-
-def _parse_cells(code):
-    """Top-level statements of every code cell that parses (magics and shell lines dropped)."""
-    import ast
-    body = []
-    for cell in code.split("\n# %% cell\n"):
-        lines = [l for l in cell.splitlines() if not l.lstrip().startswith(("%", "!"))]
-        try:
-            body += ast.parse("\n".join(lines)).body
-        except SyntaxError:
-            continue
-    return body
-
-
-def forbidden_uses_in_source(code, name, forbidden):
-    """What `name`'s definition refers to among `forbidden` (module prefixes or attribute names),
-    following the notebook's own top-level functions and classes it mentions."""
-    import ast
-    body = _parse_cells(code)
-    defs, aliases = {}, {}
-    for node in body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            defs[node.name] = node
-        elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    defs[target.id] = node
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                if isinstance(node, ast.ImportFrom):
-                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-                else:
-                    aliases[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
-
-    def bad(text):
-        return any(text == f or text.startswith(f + ".") for f in forbidden)
-
-    found, seen, todo = [], set(), [name]
-    while todo:
-        current = todo.pop()
-        if current in seen or current not in defs:
-            continue
-        seen.add(current)
-        for node in ast.walk(defs[current]):
-            names = []
-            if isinstance(node, ast.Name):
-                names = [node.id, aliases.get(node.id, "")]
-                todo.append(node.id)
-            elif isinstance(node, ast.Attribute):
-                names = [node.attr]
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) else [])
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                names = [node.value]
-            found += [n for n in names if n and bad(n)]
-    return list(dict.fromkeys(found))
 
 
 # ---------------------------------------------------------------- transport

@@ -47,8 +47,10 @@ def plan(nb, spec):
 
 
 def submitted_code(nb):
-    """The submission's code cells as one text (for static checks such as `student.uses`)."""
-    return "\n# %% cell\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    """The submission's code cells but the tests, as one text (for static checks: `student.uses`)."""
+    from autograder.source import CELL_SEPARATOR
+    return CELL_SEPARATOR.join(c.source for c in nb.cells if c.cell_type == "code"
+                                  and not c.metadata.get("nbgrader", {}).get("grade", False))
 
 
 class TrustedSession:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.handle import LocalHandle, Ref, StudentError, decode, encode, forbidden_uses_in_source
+from autograder.handle import LocalHandle, Ref, StudentError, decode, encode
 
 
 class AlwaysEqual:
@@ -122,18 +122,3 @@ def test_modules_parameters_load_and_forward_backward_match_autograd():
     assert torch.allclose(out, ref_out) and torch.allclose(grad_x, xr.grad)
     assert torch.allclose(grads["lin.weight"], ref.weight.grad)
     assert student.isinstance(net, "torch.nn.Module") and ("lin", "torch.nn.modules.linear.Linear") in student.modules(net)
-
-
-def test_static_forbidden_uses_follows_helpers_and_aliases():
-    """Does the grader-side source check find torch through a helper, an alias and __import__?"""
-    code = ("import torch\nimport torch.nn.functional as F\nimport numpy as np\n"
-            "def helper(x):\n    return torch.tensor(x)\n# %% cell\n"
-            "def uses_helper(x):\n    return helper(x)\n"
-            "def clean(x):\n    return np.sum(x)\n"
-            "def sdpa(q, k, v):\n    return F.scaled_dot_product_attention(q, k, v)\n"
-            "def sneaky(x):\n    return __import__('torch')\n")
-    forbidden = ("torch", "scaled_dot_product_attention")
-    assert forbidden_uses_in_source(code, "uses_helper", forbidden) == ["torch"]
-    assert forbidden_uses_in_source(code, "clean", forbidden) == []
-    assert "scaled_dot_product_attention" in forbidden_uses_in_source(code, "sdpa", forbidden)
-    assert forbidden_uses_in_source(code, "sneaky", forbidden) == ["torch"]
