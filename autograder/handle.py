@@ -299,10 +299,13 @@ class _Handle:
     def _dec(self, data):
         return decode(data, lambda d: Ref(d["ref"], d.get("type", "?")))
 
-    @staticmethod
-    def _outgoing_ref(obj):
+    def _outgoing_ref(self, obj):
+        """A Ref goes back as itself; a test's own function as a callback the student's code may call."""
         if isinstance(obj, Ref):
             return {"ref": obj.ident}
+        if callable(obj) and not isinstance(obj, type) and not hasattr(obj, "shape"):
+            self._callables[str(id(obj))] = obj
+            return {"cb": str(id(obj))}
         raise TypeError(f"cannot send a {type(obj).__name__} to the student's code")
 
     @staticmethod
@@ -401,12 +404,6 @@ class LocalHandle(_Handle):
         self._callables = {}
         self._executor = Executor(namespace, callback=self._callables.__getitem__)
 
-    def _outgoing_ref(self, obj):
-        if callable(obj) and not isinstance(obj, (type, Ref)) and not hasattr(obj, "shape"):
-            self._callables[str(id(obj))] = obj
-            return {"cb": str(id(obj))}
-        return _Handle._outgoing_ref(obj)
-
     def uses(self, name, forbidden):
         from autograder.checks import forbidden_uses
         if name not in self._executor.namespace:
@@ -433,12 +430,6 @@ class RemoteHandle(_Handle):
     def attach(self, sock):
         self._sock = sock
         sock.settimeout(self._timeout)
-
-    def _outgoing_ref(self, obj):
-        if callable(obj) and not isinstance(obj, (type, Ref)) and not hasattr(obj, "shape"):
-            self._callables[str(id(obj))] = obj
-            return {"cb": str(id(obj))}
-        return _Handle._outgoing_ref(obj)
 
     def _request(self, op, **params):
         if self._sock is None:
