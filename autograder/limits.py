@@ -2,7 +2,7 @@
 
 Sets RLIMIT_AS (memory), RLIMIT_CPU (CPU seconds), RLIMIT_FSIZE (largest file written),
 RLIMIT_NPROC (processes and threads of the user: set only in the sandbox, where the user is
-`nobody`, since Linux exempts root) and RLIMIT_CORE (no core dumps), then replaces itself
+an unprivileged id of its own, since Linux exempts root) and RLIMIT_CORE (no core dumps), then replaces itself
 with CMD. Limits are inherited by
 everything the student's code starts. Measured: torch 2.13 (CPU) reserves ~640 MB of
 address space after import, so an address-space limit of a few GB leaves room to work.

@@ -71,8 +71,8 @@ def _kernel_manager_class(limits: Limits, box=None):
             if not box:
                 return cmd
             from autograder import sandbox
-            sandbox.give(Path(box["kernel"]))
-            return sandbox.command(Path(box["scratch"]), Path(box["workdir"]), box["env"]) + cmd
+            sandbox.give(Path(box["kernel"]), box["uid"])
+            return sandbox.command(Path(box["scratch"]), Path(box["workdir"]), box["env"], box["uid"]) + cmd
 
     return LimitedKernelManager
 
@@ -193,21 +193,19 @@ def _run_test(client, session, cell, index, source):
 
     thread, box = session.start_test(source)
     serve = nbformat.v4.new_code_cell(trusted.SERVE.format(path=session.path))
+    served = False
     try:
         client.execute_cell(serve, index, execution_count=client.code_cells_executed + 1)
+        served = "error" not in {o.get("output_type") for o in serve.get("outputs", [])}
     finally:
         box["cancel"].set()                 # the kernel is done serving: stop waiting for it to connect
-        thread.join(timeout=None if "error" not in _names(serve) else 30)
+        thread.join(timeout=None if served else 30)   # timed out or died: don't wait on its last call
         if thread.is_alive() and "conn" in box:
             box["conn"].close()             # unblock a test waiting on a kernel that stopped answering
             thread.join(timeout=30)
         cell.outputs = box.get("outputs", [trusted._error("StudentError", "the test did not finish")])
         cell.execution_count = serve.execution_count or client.code_cells_executed
         client.nb.cells[index] = cell       # nbclient stored the serve cell in its place
-
-
-def _names(cell):
-    return {o.get("output_type") for o in cell.get("outputs", [])}
 
 
 def _has_memory_error(nb) -> bool:
@@ -226,13 +224,13 @@ def run_isolated(nb, limits: Limits, cwd=None, steps=None, code="", sandboxed=Fa
         if sandboxed:
             from autograder import sandbox
             root = Path(scratch, "box")
-            box = {"scratch": str(root), "workdir": str(root / "work"), "kernel": str(root / "kernel"),
-                   "grader": str(root / "grader")}
+            box = {"uid": sandbox.fresh_uid(), "scratch": str(root), "workdir": str(root / "work"),
+                   "kernel": str(root / "kernel"), "grader": str(root / "grader")}
             for key in ("workdir", "kernel", "grader"):
                 Path(box[key]).mkdir(parents=True)
             os.chmod(root, 0o755)
             os.chmod(box["grader"], 0o755)
-            sandbox.give(Path(box["workdir"]))
+            sandbox.give(Path(box["workdir"]), box["uid"])
             workdir = Path(box["workdir"])
         else:
             workdir = Path(cwd) if cwd else Path(scratch, "work")

@@ -7,21 +7,34 @@ What the student's kernel sees (`command`):
 - read-write: one scratch folder of its own (its working directory, /tmp and HOME point there);
 - no network (a network namespace with only its own loopback), its own PID namespace
   (it cannot see or signal the grader), a new session (no terminal injection);
-- run as the user `nobody` (uid 65534) when the grader is root, so RLIMIT_NPROC bounds the
-  number of processes (the kernel exempts root from it), and with no capabilities.
+- run, when the grader is root, as a user id of its own (`fresh_uid`, no account), so
+  RLIMIT_NPROC bounds its processes alone (Linux exempts root from it), with no capabilities.
 CPU time, memory, file size and processes are bounded by `autograder.limits`, run inside.
 
 Where `bwrap` is missing or cannot start (no user namespaces), `available()` says why, and the
 grader says so plainly and falls back to those limits alone.
 """
 import functools
+import itertools
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
-SANDBOX_UID = 65534  # nobody
+SANDBOX_UID = 65534  # nobody: the probe's user
+_slots = itertools.count()
+_slots_lock = threading.Lock()
+
+
+def fresh_uid() -> int:
+    """A user id of its own for one sandbox (no account needed). RLIMIT_NPROC counts per user,
+    so sandboxes running side by side must not share one: a fork bomb in one would starve the
+    others. Ids cycle through 1000 per grader process, far more than run at once."""
+    with _slots_lock:
+        slot = next(_slots) % 1000
+    return 100_000 + (os.getpid() % 100_000) * 1000 + slot
 SYSTEM_DIRS = ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc")
 
 
@@ -49,7 +62,7 @@ def _read_only_dirs():
 
 
 def _parents_option(path: Path, made: set):
-    """bwrap creates missing parents as root-only (0700); make them 0755 so `nobody` can pass."""
+    """bwrap creates missing parents as root-only (0700); make them 0755 so the sandbox user can pass."""
     args = []
     for parent in reversed(path.parents):
         if str(parent) != "/" and parent not in made:
@@ -58,7 +71,7 @@ def _parents_option(path: Path, made: set):
     return args
 
 
-def command(scratch: Path, workdir: Path = None, env=None) -> list:
+def command(scratch: Path, workdir: Path = None, env=None, uid=SANDBOX_UID) -> list:
     """The bwrap prefix that runs a command inside the sandbox.
 
     `scratch` is the one folder it may write to (where the grader lets it: `workdir` is its
@@ -79,19 +92,19 @@ def command(scratch: Path, workdir: Path = None, env=None) -> list:
     args += ["--setenv", "HOME", str(workdir), "--setenv", "TMPDIR", str(workdir),
              "--setenv", "MPLCONFIGDIR", str(workdir), "--chdir", str(workdir)]
     if drop:
-        args += ["--", "setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}",
+        args += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}",
                  "--clear-groups", "--no-new-privs", "--inh-caps=-all"]
     else:
         args += ["--cap-drop", "ALL", "--"]
     return args
 
 
-def give(path: Path) -> None:
-    """Hand a folder (and what is in it) to the sandbox's user (`nobody` when the grader is root)."""
+def give(path: Path, uid=SANDBOX_UID) -> None:
+    """Hand a folder (and what is in it) to the sandbox's user (when the grader is root)."""
     if os.geteuid() == 0:
         for root, dirs, files in os.walk(path):
             for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
-                os.chown(name, SANDBOX_UID, SANDBOX_UID)
+                os.chown(name, uid, uid)
 
 
 @functools.lru_cache(maxsize=1)

@@ -85,3 +85,11 @@ def test_sandbox_sees_no_course_folder(squares_course):
     assert str(root / "scratch") in mounted
     assert not any(str(root) == m or str(root).startswith(m + "/") and m != "/" for m in mounted
                    if m != str(root / "scratch")), mounted
+
+
+def test_each_sandbox_gets_a_user_of_its_own():
+    """Do two sandboxes get different user ids, so one's fork bomb (RLIMIT_NPROC is per user) cannot starve the other?"""
+    first, second = sandbox.fresh_uid(), sandbox.fresh_uid()
+    assert first != second and min(first, second) >= 100_000
+    if sandbox.os.geteuid() == 0:
+        assert f"--reuid={first}" in sandbox.command(sandbox.Path("/tmp/x"), uid=first)
