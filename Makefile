@@ -6,7 +6,7 @@ BIN    := $(abspath $(VENV))/bin
 # nbgrader runs `alembic` by name: the venv's bin must come first on PATH
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install book test release bench clean
+.PHONY: install book test release bench claims clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 install: $(VENV)/.installed
 
+# Notebooks run once, two at a time, into the build's execution cache; the build then renders them.
 book: install
+	$(BIN)/python -m courselib.notebooks
 	$(BIN)/jupyter-book build . -W --keep-going
 	@echo "The book is in _build/html/index.html"
 
@@ -30,6 +32,10 @@ bench: install
 	$(BIN)/python -m benchmarks.notebooks
 	$(BIN)/python -m benchmarks.build
 	$(BIN)/python -m benchmarks.grading
+
+# every asserted claim of every book and solution notebook, as written and under 5 other seeds
+claims: install
+	$(BIN)/python -m benchmarks.claims --seeds 5
 
 clean:
 	rm -rf _build grading .pytest_cache

@@ -17,7 +17,7 @@ from autograder.progress import Progress
 from autograder.runner import OK, run_isolated
 from autograder.sanitize import Rejected, prepare
 from autograder.submissions import find_submissions
-from autograder.verdict import Verdict, decide
+from autograder.verdict import Verdict, cell_errors, decide
 
 GRADED, GRADER_ERROR = "graded", "grader_error"
 
@@ -55,7 +55,8 @@ def grade_one(sub, spec, db_url, limits, lock, sandboxed=True) -> tuple:
         base["isolation"] = isolation(sandboxed, steps)
         status = GRADED if outcome.status == OK else outcome.status
         verdict = Verdict(**base | {"score": score}, status=status, tasks=tasks, message=outcome.message,
-                          tampered=bool(prepared.tampering), tampering=prepared.tampering)
+                          tampered=bool(prepared.tampering), tampering=prepared.tampering,
+                          notes=[note for _, note in cell_errors(outcome.notebook, spec)])
         notebook = outcome.notebook
     except Rejected as rejected:
         verdict, notebook = Verdict(**base, status=rejected.status, message=rejected.message), None
@@ -89,8 +90,9 @@ def grade_batch(root, spec, inputs, out: Path, db_url, limits, jobs=2, force=Fal
             f"grading {len(todo)} with {jobs} job(s)")
         progress, lock = Progress(len(todo)), threading.Lock()
         sandboxed = sandbox and bool(todo)
-        if sandboxed and sandbox_mod.available():
-            log(f"WARNING: no sandbox: {sandbox_mod.available()}. Student code runs with resource limits "
+        missing = sandbox_mod.missing_reason() if sandboxed else ""
+        if missing:
+            log(f"WARNING: no sandbox: {missing}. Student code runs with resource limits "
                 f"only, and can read what this user can read.")
             sandboxed = False
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

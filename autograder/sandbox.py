@@ -11,8 +11,10 @@ What the student's kernel sees (`command`):
   RLIMIT_NPROC bounds its processes alone (Linux exempts root from it), with no capabilities.
 CPU time, memory, file size and processes are bounded by `autograder.limits`, run inside.
 
-Where `bwrap` is missing or cannot start (no user namespaces), `available()` says why, and the
-grader says so plainly and falls back to those limits alone.
+Where `bwrap` is missing or cannot start (no user namespaces), `missing_reason()` says why, and
+the grader says so plainly and falls back to those limits alone. AUTOGRADER_SANDBOX=off makes it
+report the sandbox missing on purpose, so the tests can take a newcomer's fallback path on a
+machine that has bubblewrap (CI runs the grading tests once that way).
 """
 import functools
 import itertools
@@ -107,9 +109,19 @@ def give(path: Path, uid=SANDBOX_UID) -> None:
                 os.chown(name, uid, uid)
 
 
+SWITCH = "AUTOGRADER_SANDBOX"
+
+
+def missing_reason() -> str:
+    """Why the sandbox cannot run here ('' when it can): switched off, not installed, or failing."""
+    if os.environ.get(SWITCH, "").strip().lower() in ("off", "0", "no", "false"):
+        return f"switched off by {SWITCH}={os.environ[SWITCH]}"
+    return _probe()
+
+
 @functools.lru_cache(maxsize=1)
-def available() -> str:
-    """'' if the sandbox works here, else the reason it does not."""
+def _probe() -> str:
+    """'' if bwrap starts a Python here, else what went wrong (probed once per process)."""
     if shutil.which("bwrap") is None:
         return "bubblewrap (bwrap) is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
     if os.geteuid() == 0 and shutil.which("setpriv") is None:

@@ -2,9 +2,10 @@
 
 Small on purpose: a chapter's own code lives in the chapter. Nothing here answers an
 assignment (tests/test_courselib_names.py checks no name here equals a graded one).
-Modules: seeding, data, corpus, gradcheck, plotting (imported on demand: it loads matplotlib).
+Modules: seeding, glue (numbers from the code into the prose), data, corpus, gradcheck, plotting (imported on demand: it loads matplotlib).
 """
+from courselib.glue import glue
 from courselib.gradcheck import directional_gradcheck, relative_error
-from courselib.seeding import seed_everything
+from courselib.seeding import seed_everything, seed_for
 
-__all__ = ["seed_everything", "directional_gradcheck", "relative_error"]
+__all__ = ["seed_everything", "seed_for", "glue", "directional_gradcheck", "relative_error"]

@@ -11,7 +11,7 @@ from fixtures.attacks import ATTACKS, build
 from fixtures.broken import RECIPES
 
 LIMITS = Limits(cell_timeout=60, wall_timeout=180, memory_mb=4096, output_kb=256, threads=1)
-pytestmark = pytest.mark.skipif(bool(sandbox.available()), reason=f"no sandbox here: {sandbox.available()}")
+needs_sandbox = pytest.mark.skipif(bool(sandbox.missing_reason()), reason=f"no sandbox here: {sandbox.missing_reason()}")
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +46,7 @@ def attacked(squares_course, tmp_path_factory):
     return {v.student_id: v for v in verdicts}, places, hits
 
 
+@needs_sandbox
 @pytest.mark.parametrize("name", sorted(ATTACKS))
 def test_attack_earns_nothing_on_the_attacked_task(attacked, name):
     """Does each attack end with an allowed status and 0 points on `square`, without a grader error?"""
@@ -56,6 +57,7 @@ def test_attack_earns_nothing_on_the_attacked_task(attacked, name):
     assert square is None or square.points == 0, square
 
 
+@needs_sandbox
 def test_honest_submission_in_the_same_batch_keeps_full_marks(attacked):
     """Do the attacks (fork bomb, kill -1, ...) leave the honest student's grade alone?"""
     verdict = attacked[0]["honest"]
@@ -63,6 +65,7 @@ def test_honest_submission_in_the_same_batch_keeps_full_marks(attacked):
     assert verdict.isolation == "sandboxed kernel; tests run by the grader"
 
 
+@needs_sandbox
 def test_attacks_that_need_no_secret_still_get_the_correct_task(attacked):
     """Are graded attacks on `square` still scored normally on `cube` (the sandbox breaks nothing else)?"""
     for name in ("always_equal", "ndarray_subclass", "fake_pass_print", "read_secret", "network", "write_outside"):
@@ -70,6 +73,7 @@ def test_attacks_that_need_no_secret_still_get_the_correct_task(attacked):
         assert cube.points == 3, (name, cube)
 
 
+@needs_sandbox
 def test_nothing_was_written_outside_and_no_connection_was_made(attacked):
     """Did the write and the network attacks fail for real (no file, no connection on loopback)?"""
     _, places, hits = attacked
@@ -93,3 +97,24 @@ def test_each_sandbox_gets_a_user_of_its_own():
     assert first != second and min(first, second) >= 100_000
     if sandbox.os.geteuid() == 0:
         assert f"--reuid={first}" in sandbox.command(sandbox.Path("/tmp/x"), uid=first)
+
+
+def test_switch_reports_the_sandbox_missing(monkeypatch):
+    """Does AUTOGRADER_SANDBOX=off make the sandbox say it is missing, and why (the fallback CI tests)?"""
+    monkeypatch.setenv(sandbox.SWITCH, "off")
+    assert sandbox.missing_reason() == f"switched off by {sandbox.SWITCH}=off"
+    monkeypatch.setenv(sandbox.SWITCH, "on")
+    assert "switched off" not in sandbox.missing_reason()
+
+
+def test_grading_without_sandbox_says_so_and_still_grades(squares_course, tmp_path, monkeypatch):
+    """With the sandbox missing, does `grade` warn once, grade with limits only, and say so in the report?"""
+    root, db_url, spec, release = squares_course
+    monkeypatch.setenv(sandbox.SWITCH, "off")
+    (tmp_path / "good.ipynb").write_bytes(RECIPES["good"](release))
+    lines = []
+    [verdict] = grade_batch(root, spec, [tmp_path / "good.ipynb"], tmp_path / "out", db_url, LIMITS,
+                            log=lines.append)
+    assert [line for line in lines if line.startswith("WARNING: no sandbox: switched off")], lines
+    assert (verdict.status, verdict.score) == ("graded", 5)
+    assert verdict.isolation == "kernel with resource limits only; tests run by the grader"
