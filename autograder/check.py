@@ -11,7 +11,7 @@ from nbgrader.utils import compute_checksum, is_grade, is_locked
 from autograder.course import AssignmentSpec, CellSpec
 from autograder.runner import OK, Limits, run_isolated
 from autograder.sanitize import Rejected, read_notebook
-from autograder.verdict import MANUAL, PASS, decide
+from autograder.verdict import MANUAL, PASS, cell_errors, decide
 
 SYMBOLS = {PASS: "PASS", "fail": "FAIL", "error": "ERROR", MANUAL: "MANUAL", "not_run": "NOT RUN"}
 
@@ -54,6 +54,8 @@ def check(path: Path, limits: Limits, out=print) -> int:
     for t in tasks:
         points = "  -  " if t.points is None else f"{t.points:g}/{t.max_points:g}"
         out(f"{SYMBOLS[t.result]:8s}{t.task:{width}s}  {points:>7s}  {t.message}")
+    for _, note in cell_errors(outcome.notebook, spec):
+        out(f"NOTE    {note}")
     auto = [t for t in tasks if t.result != MANUAL]
     passed = sum(t.result == PASS for t in auto)
     out(f"{passed} of {len(auto)} automatically graded tasks pass the visible tests "

@@ -10,7 +10,7 @@ import types
 import numpy as np
 
 __all__ = ["CheckFailure", "as_numpy", "check_array", "check_close", "check_true",
-           "check_unchanged", "check_no_forbidden", "forbidden_uses"]
+           "check_unchanged", "check_no_forbidden", "check_rule", "describe_use", "forbidden_uses"]
 
 
 class CheckFailure(AssertionError):
@@ -28,21 +28,28 @@ def as_numpy(value, name="value"):
     raise CheckFailure(f"{name}: expected an array, got {type(value).__name__}")
 
 
-def check_array(name, actual, shape=None):
-    """`actual` is an array (or tensor) of the given shape with only finite values."""
+def check_array(name, actual, shape=None, nan_hint=""):
+    """`actual` is an array (or tensor) of the given shape with only finite values.
+
+    nan_hint: what the test knows about where a nan comes from (said instead of a guess)."""
     arr = as_numpy(actual, name)
     if shape is not None and tuple(arr.shape) != tuple(shape):
         raise CheckFailure(f"{name}: expected shape {tuple(shape)}, got {tuple(arr.shape)}")
     if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
-        raise CheckFailure(f"{name}: contains nan or inf (numerically unstable?)")
+        bad = int(np.sum(~np.isfinite(arr)))
+        raise CheckFailure(f"{name}: {bad} of {arr.size} values are nan or inf" +
+                           (f": {nan_hint}" if nan_hint else " (an overflow, a 0/0 or a log of 0?)"))
     return arr
 
 
-def check_close(name, actual, expected, *, rtol=1e-6, atol=1e-8, hints=None):
+def check_close(name, actual, expected, *, rtol=1e-6, atol=1e-8, hints=None, reference="the expected values",
+                nan_hint=""):
     """`actual` matches `expected` elementwise within rtol/atol.
 
     hints: {message: transform}; when `actual` is close to `transform(expected)`, that
     message names the misconception, e.g. {"looks transposed": lambda e: e.T}.
+    reference: where `expected` comes from, for the message ("torch autograd", "finite differences").
+    Small arrays (up to 12 values) are shown in the message, expected and got.
     """
     expected = as_numpy(expected, "expected")
     arr = as_numpy(actual, name)
@@ -51,14 +58,22 @@ def check_close(name, actual, expected, *, rtol=1e-6, atol=1e-8, hints=None):
             if _close(arr, transform(expected), rtol, atol):
                 raise CheckFailure(f"{name}: {message}")
         raise CheckFailure(f"{name}: expected shape {expected.shape}, got {arr.shape}")
-    check_array(name, arr)
+    check_array(name, arr, nan_hint=nan_hint)
     if _close(arr, expected, rtol, atol):
         return
     for message, transform in (hints or {}).items():
         if _close(arr, transform(expected), rtol, atol):
             raise CheckFailure(f"{name}: {message}")
     err = np.max(np.abs(arr.astype(np.float64) - expected.astype(np.float64)))
-    raise CheckFailure(f"{name}: values differ from the reference (max abs error {err:.3g})")
+    shown = f"; expected {_short(expected)}, got {_short(arr)}" if expected.size <= 12 else ""
+    raise CheckFailure(f"{name}: values differ from {reference} (max abs error {err:.3g}){shown}")
+
+
+def _short(arr) -> str:
+    """A small array on one line, 4 significant digits."""
+    text = np.array2string(np.asarray(arr, dtype=np.float64) if arr.dtype.kind != "b" else arr,
+                           precision=4, separator=", ", suppress_small=True)
+    return " ".join(text.split())
 
 
 def _close(arr, expected, rtol, atol):
@@ -83,36 +98,58 @@ def check_unchanged(name, before, after):
         raise CheckFailure(f"{name} was modified in place; functions must not change their inputs")
 
 
+def describe_use(name, what, where, names=None) -> str:
+    """'uses `torch`', or 'relies on `linear_forward`, which uses `torch`' when a helper is to blame.
+
+    names: {forbidden attribute: how to call it in the message}, e.g. the full API path."""
+    shown = (names or {}).get(what, what)
+    return f"uses `{shown}`" if where == name else f"relies on `{where}`, which uses `{shown}`"
+
+
+def check_rule(student, names, forbidden, rule, shown=None):
+    """Fail the task when a function or class in `names` (or a helper of the notebook that it
+    calls) refers to anything in `forbidden`; `rule` ends the message (": this assignment is
+    numpy only, ..."). The same check runs in `check` and at grading."""
+    for name in names:
+        found = student.uses(name, tuple(forbidden))
+        if found:
+            raise CheckFailure(f"{name} {describe_use(name, *found[0], names=shown)}{rule}")
+
+
 def check_no_forbidden(obj, forbidden=("torch",), why=""):
     """`obj` (a function or class) does not use any module whose name starts with `forbidden`."""
     found = forbidden_uses(obj, forbidden)
     if found:
-        raise CheckFailure(f"{getattr(obj, '__name__', obj)} uses `{found[0]}`{why}")
+        name = getattr(obj, "__name__", str(obj))
+        raise CheckFailure(f"{name} {describe_use(name, *found[0])}{why}")
 
 
 def forbidden_uses(obj, forbidden=("torch",)):
-    """The forbidden modules or attribute names `obj` refers to ([] when clean).
+    """The forbidden modules or attribute names `obj` refers to, as (what, where) pairs ([] when
+    clean); `where` names the function or class whose code refers to it.
 
     Follows every name its code refers to (nested functions, a class's methods, and the
     notebook's own helper functions and classes it calls), resolved in its globals.
     """
-    seen, todo, found = set(), [obj], []
+    seen, todo, found = set(), [obj], {}
     while todo:
         current = todo.pop()
         if id(current) in seen:
             continue
         seen.add(id(current))
+        where = getattr(current, "__name__", str(current))
         for code, globals_ in _code_objects(current):
             for ref in code.co_names:
                 value = globals_.get(ref)
                 module = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
                 own = (inspect.isfunction(value) or inspect.isclass(value)) and module == getattr(obj, "__module__", None)
-                for hit in (ref if ref in forbidden and not own else None, module if _matches(module, forbidden) else None):
-                    if hit and hit not in found:
-                        found.append(hit)
-                if (inspect.isfunction(value) or inspect.isclass(value)) and module == getattr(obj, "__module__", None):
+                named = ref in forbidden or _matches(ref, forbidden)     # `import scipy.special` names "scipy.special"
+                for hit in (ref if named and not own else None, module if _matches(module, forbidden) else None):
+                    if hit:
+                        found.setdefault(hit, where)
+                if own:
                     todo.append(value)
-    return found
+    return list(found.items())
 
 
 def _matches(module, forbidden):

@@ -167,13 +167,16 @@ class Executor:
         return self.from_ref(target)
 
     # requests
+    last_error = None      # the student's exception, for a traceback in their own kernel
+
     def run(self, request):
-        """One request -> one reply; the student's exceptions become {'error': ...}."""
+        """One request -> one reply; the student's exceptions become {'error': [kind, text, where]}."""
         try:
             value = getattr(self, "op_" + request["op"])(**request.get("params", {}))
             return {"value": value}
         except Exception as err:  # the student's code (or a bad request) failed: report, go on
-            return {"error": [type(err).__name__, str(err)[:2000]]}
+            self.last_error = err
+            return {"error": [type(err).__name__, str(err)[:2000], _where_in_cells(err)]}
 
     def _args(self, args, kwargs):
         return decode(args, self.from_ref), decode(kwargs, self.from_ref)
@@ -253,6 +256,19 @@ class Executor:
                 "param_grads": encode({n: p.grad for n, p in params.items()}, self.to_ref)}
 
 
+def _where_in_cells(err) -> str:
+    """Where the student's code raised: ' in fn, line N of its cell' for the deepest frame that
+    belongs to a notebook cell (ipykernel names each cell's code after a temporary file)."""
+    import traceback
+    frames = [f for f in traceback.extract_tb(err.__traceback__)
+              if "ipykernel_" in f.filename or f.filename.startswith("<ipython-input")]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    return f" in {frame.name}, line {frame.lineno} of its cell" if frame.name != "<module>" else \
+        f" at line {frame.lineno} of a cell"
+
+
 def _type_name(obj):
     kind = type(obj)
     return kind.__qualname__ if kind.__module__ in ("__main__", "builtins") else f"{kind.__module__}.{kind.__qualname__}"
@@ -289,9 +305,19 @@ class _Handle:
     def _value(self, op, what, **params):
         reply = self._request(op, **params)
         if "error" in reply:
-            kind, message = reply["error"]
-            raise StudentError(f"{what} raised {kind}: {message}")
+            raise self._error(what, reply["error"])
         return reply["value"]
+
+    @staticmethod
+    def _error(what, error) -> StudentError:
+        """StudentError('linear_forward raised ValueError in linear_forward, line 3 of its cell: ...')."""
+        kind, message, where = (list(error) + ["", ""])[:3]
+        where = where if isinstance(where, str) else ""
+        if message:
+            return StudentError(f"{what} raised {kind}{where}: {message}")
+        stub = " (is it still the stub? replace `raise NotImplementedError()` with your code)" \
+            if kind == "NotImplementedError" else ""
+        return StudentError(f"{what} raised {kind}{where}{stub}")
 
     def _enc(self, value):
         return encode(value, self._outgoing_ref)
@@ -412,6 +438,18 @@ class LocalHandle(_Handle):
 
     def _request(self, op, **params):
         return json.loads(json.dumps(self._executor.run({"op": op, "params": params})))
+
+    def _value(self, op, what, **params):
+        """As in the grader, but a failure is chained to the student's own exception, so the
+        notebook's traceback shows their frames first."""
+        self._executor.last_error = None
+        try:
+            return super()._value(op, what, **params)
+        except StudentError as err:
+            cause, self._executor.last_error = self._executor.last_error, None
+            if cause is None:
+                raise
+            raise err.with_traceback(None) from cause
 
 
 class RemoteHandle(_Handle):

@@ -46,6 +46,8 @@ def feedback_html(v) -> str:
     tamper = (f"<p class='warn'>Locked or test cells were changed and have been restored before grading:"
               f"</p><ul>{notes}</ul>") if v.tampered else ""
     message = f"<p>{e(v.message)}</p>" if v.message else ""
+    own = "".join(f"<li>{e(n)}</li>" for n in v.notes)
+    message += f"<p>Errors in your own cells (the tests after them may fail because of them):</p><ul>{own}</ul>" if own else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Feedback: {e(v.assignment)} ({e(v.student_id)})</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:.3em .6em;

@@ -94,7 +94,9 @@ def _references(node, scopes=()):
 
 def forbidden_uses(code, name, forbidden):
     """What `name`'s definition refers to among `forbidden` (module prefixes or attribute names),
-    following the notebook's own top-level definitions it mentions. [] when clean."""
+    following the notebook's own top-level definitions it mentions: a list of (what, where),
+    `where` being the definition that refers to it (`name` itself or a helper it calls), each
+    `what` once, in the order found. [] when clean."""
     defs, aliases = top_level(parse_cells(code))
 
     def bad(text):
@@ -113,5 +115,8 @@ def forbidden_uses(code, name, forbidden):
                     texts = []
                 else:
                     texts = texts + [aliases.get(global_name, "")]
-            found += [t for t in texts if t and bad(t)]
-    return list(dict.fromkeys(found))
+            found += [(t, current) for t in texts if t and bad(t)]
+    first = {}
+    for what, where in found:
+        first.setdefault(what, where)
+    return list(first.items())

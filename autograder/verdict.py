@@ -12,6 +12,9 @@ from nbgrader.utils import determine_grade
 PASS, FAIL, ERROR, MANUAL, NOT_RUN = "pass", "fail", "error", "manual", "not_run"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 FAILURES = ("AssertionError", "CheckFailure")
+# a test's docstring names the tasks whose functions it calls: "... Depends on: linear_forward, relu."
+DEPENDS = re.compile(r"depends on:\s*([\w`, ]+)", re.I)
+CELL_FRAME = re.compile(r"Cell In\[\d*\], line (\d+)(?:, in (\w+))?")
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Verdict:
     digest: str = ""
     seconds: float = 0.0
     isolation: str = ""      # how the student's code was kept apart from the verdict
+    notes: list = field(default_factory=list)   # errors raised by the student's own cells
 
     def to_dict(self):
         return asdict(self)
@@ -78,8 +82,39 @@ def task_result(cell, points_max: float, ran: bool, manual: bool) -> TaskResult:
                       "" if points >= points_max else f"partial credit: {points:g} of {points_max:g}")
 
 
+def depends_on(source: str) -> list:
+    """The task ids a test's docstring says it depends on ("Depends on: a, b")."""
+    match = DEPENDS.search(source.split('"""')[1] if source.lstrip().startswith('"""') else "")
+    return [name.strip(" `") for name in match.group(1).split(",") if name.strip(" `")] if match else []
+
+
+def cell_errors(nb, spec) -> list:
+    """(cell index, note) for each error raised by a cell that is not a test: the student's own code
+    (a training loop, a plot), which a failing test may owe its failure to."""
+    tests = {ref.grade_id for ref in spec.graded}
+    notes = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or cell.metadata.get("nbgrader", {}).get("grade_id") in tests:
+            continue
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
+                frames = CELL_FRAME.findall(ANSI.sub("", "\n".join(out.get("traceback", []))))
+                where = ""
+                if frames:          # the cell's own line first, then the deepest function of the student's
+                    where = f" at line {frames[0][0]}"
+                    line, function = frames[-1]
+                    where += f" (in {function}, line {line} of its cell)" if function and len(frames) > 1 else ""
+                notes.append((index, clean(f"your cell starting `{clean(first, 60)}` raised "
+                                           f"{out.ename}{where}: {out.evalue}", 300)))
+    return notes
+
+
 def decide(nb, spec, run_status: str, run_message: str) -> tuple:
-    """Every graded task of `spec`, judged on the executed `nb`; returns (tasks, score)."""
+    """Every graded task of `spec`, judged on the executed `nb`; returns (tasks, score).
+
+    A failing task whose test depends on another failing task says so first, and one that
+    follows an error in the student's own cells names that cell: the real cause comes first."""
     cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
     ran = [c for c in nb.cells if c.cell_type == "code" and c.get("execution_count") is not None]
     # in a run that was cut short, the last cell that started never finished: it cannot pass
@@ -95,5 +130,28 @@ def decide(nb, spec, run_status: str, run_message: str) -> tuple:
         if result.result == NOT_RUN and run_status != "ok":
             result.message = f"not run: {run_message}"
         tasks.append(result)
+    _point_at_causes(tasks, spec, cells, nb, cell_errors(nb, spec))
     score = sum(t.points or 0.0 for t in tasks)
     return tasks, score
+
+
+def _point_at_causes(tasks, spec, cells, nb, errors) -> None:
+    """Prefix failing tasks' messages with the failure they follow from: a task they depend on,
+    or an error in the student's own cells since the previous test."""
+    failing = {t.task for t in tasks if t.result in (FAIL, ERROR, NOT_RUN)}
+    sources = {ref.grade_id: ref.source for ref in spec.graded}
+    position = {id(c): i for i, c in enumerate(nb.cells)}
+    test_positions = sorted(position.get(id(cells.get(t.task)), -1) for t in tasks)
+    for t in tasks:
+        if t.result not in (FAIL, ERROR):
+            continue
+        causes = [d for d in depends_on(sources.get(t.task, "")) if d in failing and d != t.task]
+        if causes:
+            which = "which fails its own test" if len(causes) == 1 else "which fail their own tests"
+            t.message = f"depends on {', '.join(causes)}, {which}: fix that first. Here: {t.message}"
+        at = position.get(id(cells.get(t.task)), -1)
+        previous = max((p for p in test_positions if p < at), default=-1)
+        since = [note for index, note in errors if previous < index < at]
+        if since:
+            more = f" (and {len(since) - 1} more)" if len(since) > 1 else ""
+            t.message = f"{t.message} (Before this test, {since[0]}{more}.)"
