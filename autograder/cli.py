@@ -1,4 +1,4 @@
-"""`python -m autograder release | check | grade | merge`.
+"""`python -m autograder release | check | grade | merge | student-edition`.
 
 Exit status: 0 when the command did its job (for `grade`: every submission received a
 status, whatever the scores); 1 when `check` finds a failing task or a submission could not
@@ -57,6 +57,9 @@ def build_parser():
     p = sub.add_parser("merge", help="combine the output folders of sharded grade runs")
     p.add_argument("dirs", nargs="+", type=Path)
     p.add_argument("--out", type=Path, required=True)
+
+    p = sub.add_parser("student-edition", help="instructors: write the repository students get (no secrets)")
+    p.add_argument("out", type=Path, help="a new (or empty) folder")
     return parser
 
 
@@ -113,4 +116,16 @@ def _merge(args):
     return 0
 
 
-COMMANDS = {"release": _release, "check": _check, "grade": _grade, "merge": _merge}
+def _student_edition(args):
+    from autograder.edition import write_edition
+
+    try:
+        files = write_edition(course_root(), args.out)
+    except FileExistsError as err:
+        raise GraderError(str(err)) from None
+    print(f"student edition: {len(files)} files in {args.out}")
+    return 0
+
+
+COMMANDS = {"release": _release, "check": _check, "grade": _grade, "merge": _merge,
+            "student-edition": _student_edition}

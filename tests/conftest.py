@@ -39,3 +39,41 @@ def squares_course(tmp_path_factory):
 def real_course(tmp_path_factory):
     """The course's own assignments, released into a private gradebook: (root, db_url)."""
     return _released_copy(ROOT, tmp_path_factory.mktemp("course"))
+
+
+@pytest.fixture(scope="session")
+def book_build():
+    """Execute the book's notebooks once (courselib.notebooks) and build the site once per test
+    run, however many modules and xdist workers ask: {"executions": {path: Execution},
+    "log": build log or None, "failed": [paths]}. A file lock makes the second asker wait for,
+    then reuse, the first one's build."""
+    import fcntl
+    import json
+    import os
+    import subprocess
+
+    from courselib import notebooks
+
+    build_dir = ROOT / "_build"
+    build_dir.mkdir(exist_ok=True)
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or str(os.getpid())
+    marker = build_dir / f".tests-built-{run}.json"
+    with open(build_dir / ".tests-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.exists():
+            for old in build_dir.glob(".tests-built-*.json"):
+                old.unlink()
+            runs = notebooks.fill_cache(ROOT, jobs=2, log=lambda *_: None)
+            failed = [r.path for r in runs if not r.ok]
+            log = None
+            if not failed:
+                env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+                proc = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "-W",
+                                       "--keep-going"], capture_output=True, text=True, env=env, timeout=3000)
+                log = proc.stdout + proc.stderr + ("" if proc.returncode == 0 else f"\nexit status {proc.returncode}")
+            marker.write_text(json.dumps({"executions": [r.__dict__ | {"errors": [e.__dict__ for e in r.errors]}
+                                                         for r in runs], "log": log, "failed": failed}))
+    data = json.loads(marker.read_text())
+    data["executions"] = {r["path"]: notebooks.Execution(**{**r, "errors": [notebooks.CellError(**e) for e in r["errors"]]})
+                          for r in data["executions"]}
+    return data

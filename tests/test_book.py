@@ -5,9 +5,6 @@ Book notebooks are executed by `courselib.notebooks` (two at a time, into the bu
 execution cache), then `jupyter-book build` renders them from that cache. nbval does not
 collect them (pyproject's testpaths), so each runs once per test run; the tests below prove it.
 """
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,9 +19,9 @@ BOOK_NOTEBOOKS = notebooks.book_notebooks(ROOT)
 
 
 @pytest.fixture(scope="module")
-def executions():
-    """Execute every book notebook the cache lacks, two at a time: {relative path: Execution}."""
-    return {run.path: run for run in notebooks.fill_cache(ROOT, jobs=2, log=lambda *_: None)}
+def executions(book_build):
+    """{relative path: Execution} of every book notebook (executed once per run, see conftest)."""
+    return book_build["executions"]
 
 
 @pytest.mark.parametrize("path", BOOK_NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
@@ -35,16 +32,13 @@ def test_notebook_executes(executions, path):
 
 
 @pytest.fixture(scope="module")
-def build(executions):
-    """Build the book as `make book` does (-W: any warning fails), from the filled cache; its log."""
-    failed = [run.path for run in executions.values() if not run.ok]
-    if failed:
-        pytest.fail(f"not built: {len(failed)} notebook(s) failed to execute (see test_notebook_executes): {failed}")
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    proc = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "-W",
-                           "--keep-going"], capture_output=True, text=True, env=env, timeout=3000)
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, log[-5000:]
+def build(book_build):
+    """The log of `jupyter-book build . -W --keep-going` from the filled cache, as `make book` runs it."""
+    if book_build["failed"]:
+        pytest.fail(f"not built: {len(book_build['failed'])} notebook(s) failed to execute "
+                    f"(see test_notebook_executes): {book_build['failed']}")
+    log = book_build["log"]
+    assert "exit status" not in log.splitlines()[-1], log[-5000:]
     return log
 
 
@@ -76,10 +70,12 @@ def test_index_shows_intro_and_every_chapter(build):
 
 
 def test_built_site_leaks_nothing(build):
-    """Does the built site contain no solution code, hidden test, or solution notebook?"""
+    """Does the built site, the notebook sources it offers for download included, contain no
+    solution code, hidden test, or solution notebook?"""
     assert leaks(HTML, secret_lines()) == []
     assert not list(HTML.rglob("solutions")), "solutions/ was copied into the site"
-    assert not list(HTML.rglob("_sources")), "html_copy_source should be off"
+    sources = sorted(p.relative_to(HTML / "_sources") for p in (HTML / "_sources").rglob("*.ipynb"))
+    assert [str(s) for s in sources] == sorted(str(p.relative_to(ROOT)) for p in BOOK_NOTEBOOKS), sources
 
 
 def _status_table():
