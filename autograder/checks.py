@@ -128,10 +128,13 @@ def forbidden_uses(obj, forbidden=("torch",)):
     """The forbidden modules or attribute names `obj` refers to, as (what, where) pairs ([] when
     clean); `where` names the function or class whose code refers to it.
 
-    Follows every name its code refers to (nested functions, a class's methods, and the
-    notebook's own helper functions and classes it calls), resolved in its globals.
+    Follows every global name its code loads (nested functions, a class's methods, and the
+    notebook's own helper functions and classes it calls), resolved in its globals. Attribute
+    names (`F.scaled_dot_product_attention`) and imports are read from the bytecode as such, so
+    an attribute that shares its name with one of the notebook's functions is still flagged.
     """
     seen, todo, found = set(), [obj], {}
+    home = getattr(obj, "__module__", None)
     while todo:
         current = todo.pop()
         if id(current) in seen:
@@ -139,17 +142,32 @@ def forbidden_uses(obj, forbidden=("torch",)):
         seen.add(id(current))
         where = getattr(current, "__name__", str(current))
         for code, globals_ in _code_objects(current):
-            for ref in code.co_names:
-                value = globals_.get(ref)
+            for kind, name in _names(code):
+                named = name in forbidden or _matches(name, forbidden)   # `import scipy.special` names "scipy.special"
+                if kind != "global":
+                    if named:
+                        found.setdefault(name, where)
+                    continue
+                value = globals_.get(name)
                 module = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
-                own = (inspect.isfunction(value) or inspect.isclass(value)) and module == getattr(obj, "__module__", None)
-                named = ref in forbidden or _matches(ref, forbidden)     # `import scipy.special` names "scipy.special"
-                for hit in (ref if named and not own else None, module if _matches(module, forbidden) else None):
+                own = (inspect.isfunction(value) or inspect.isclass(value)) and module == home
+                for hit in (name if named and not own else None, module if _matches(module, forbidden) else None):
                     if hit:
                         found.setdefault(hit, where)
                 if own:
                     todo.append(value)
     return list(found.items())
+
+
+def _names(code):
+    """("global" | "attribute" | "import", name) for each name a code object loads or imports."""
+    import dis
+    kinds = {"LOAD_GLOBAL": "global", "LOAD_NAME": "global", "LOAD_ATTR": "attribute",
+             "LOAD_METHOD": "attribute", "IMPORT_NAME": "import", "IMPORT_FROM": "import"}
+    for instruction in dis.get_instructions(code):
+        kind = kinds.get(instruction.opname)
+        if kind and isinstance(instruction.argval, str):
+            yield kind, instruction.argval
 
 
 def _matches(module, forbidden):

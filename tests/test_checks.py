@@ -104,3 +104,17 @@ def test_a_dotted_import_inside_a_function_is_seen():
     """Is `from scipy.special import ...` inside a function caught by a rule forbidding scipy?"""
     from autograder.checks import forbidden_uses
     assert forbidden_uses(_local_dotted_import, ("scipy",)) == [("scipy.special", "_local_dotted_import")]
+
+
+def scaled_dot_product_attention(q, k, v):
+    """A student's own function, named like torch's, that calls torch's all the same."""
+    import torch.nn.functional as F
+    return F.scaled_dot_product_attention(q, k, v)
+
+
+def test_an_attribute_named_like_an_own_function_is_flagged():
+    """Is F.scaled_dot_product_attention caught inside the student's own scaled_dot_product_attention
+    (the attribute is torch's, whatever the notebook's global of that name is)?"""
+    from autograder.checks import forbidden_uses
+    found = forbidden_uses(scaled_dot_product_attention, ("scaled_dot_product_attention",))
+    assert found == [("scaled_dot_product_attention", "scaled_dot_product_attention")]
