@@ -87,11 +87,15 @@ def book_timeout(root: Path = ROOT) -> int:
 
 
 def asserting_cells(nb) -> list:
-    """Indices of the code cells whose code contains an `assert` statement (the claims)."""
+    """Indices of the code cells that make a claim: those whose code holds an `assert` statement,
+    and an assignment's graded test cells (nbgrader `grade`), which fail through their checks."""
     import ast
     found = []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
+            continue
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            found.append(i)
             continue
         try:
             tree = ast.parse(_without_magics(cell.source))

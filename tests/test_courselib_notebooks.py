@@ -110,3 +110,11 @@ def test_command_exits_1_and_names_the_failure(tmp_path, capsys, monkeypatch):
     assert notebooks.main(["--jobs", "1"]) == 1
     err = capsys.readouterr().err
     assert "FAILED bad.ipynb, cell 0: ValueError: broken on purpose" in err
+
+
+def test_graded_test_cells_count_as_claims(tmp_path):
+    """Is an assignment's graded test cell (it fails through its checks, not an assert) a claim?"""
+    path = write_notebook(tmp_path / "nb.ipynb", [("code", "x = 1"), ("code", "check(x)"), ("code", "assert x")])
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].metadata["nbgrader"] = {"grade": True, "grade_id": "t", "points": 1}
+    assert notebooks.asserting_cells(nb) == [1, 2]
