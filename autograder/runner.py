@@ -65,6 +65,12 @@ def _kernel_manager_class(limits: Limits, box=None):
                 self.transport, self.ip = "ipc", str(Path(box["kernel"], "k"))
                 self.connection_file = str(Path(box["kernel"], "kernel.json"))
 
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            # fd 0-2 of the kernel lead nowhere: writes to fd 2 (os.write, C code,
+            # sys.stderr._original_stdstream_copy) would otherwise reach the worker's pipe
+            kw.update(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
         def format_kernel_cmd(self, extra_arguments=None):
             cmd = [sys.executable, "-m", "autograder.limits", json.dumps(rlimits), "--",
                    *super().format_kernel_cmd(extra_arguments)]
@@ -218,7 +224,8 @@ def run_isolated(nb, limits: Limits, cwd=None, steps=None, code="", sandboxed=Fa
 
     sandboxed: the kernel runs in bubblewrap and sees only `scratch/work` (see autograder.sandbox).
     """
-    with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
+    scratch = tempfile.mkdtemp(prefix="autograder-")
+    try:
         job, result = Path(scratch, "job.json"), Path(scratch, "result.json")
         box = None
         if sandboxed:
@@ -239,21 +246,63 @@ def run_isolated(nb, limits: Limits, cwd=None, steps=None, code="", sandboxed=Fa
                                    "steps": {str(k): v for k, v in (steps or {}).items()}, "code": code, "box": box}))
         start = time.monotonic()
         proc = subprocess.Popen([sys.executable, "-m", "autograder.runner", str(job), str(result)],
-                                start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        err = _TailReader(proc.stderr)
         try:
-            _, err = proc.communicate(timeout=limits.wall_timeout)
+            proc.wait(timeout=limits.wall_timeout)
         except subprocess.TimeoutExpired:
-            _kill_tree(proc.pid)
-            proc.communicate()
             return RunOutcome(TIMEOUT, f"the notebook ran longer than {limits.wall_timeout:g} s in all",
                               nb, time.monotonic() - start)
         finally:
             _kill_tree(proc.pid)
+            proc.wait()
+            err.close()
         if proc.returncode != 0 or not result.exists():
-            tail = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            tail = err.text().strip().splitlines()[-1:] or ["no output"]
             raise RuntimeError(f"the grading worker failed ({proc.returncode}): {tail[0]}")
         data = json.loads(result.read_text())
         return RunOutcome(data["status"], data["message"], nbformat.from_dict(data["notebook"]), data["seconds"])
+    finally:
+        remove_tree(scratch)
+
+
+class _TailReader:
+    """Reads a pipe to its end in a thread, keeping only the last `keep` bytes.
+
+    `communicate()` would hold everything a worker writes: gigabytes, if anything the student
+    controls reaches the pipe. Draining keeps the writer from blocking; the tail is all a
+    failure message needs.
+    """
+
+    def __init__(self, pipe, keep=64 * 1024):
+        self.pipe, self.keep, self.tail = pipe, keep, b""
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread.start()
+
+    def _drain(self):
+        for chunk in iter(lambda: self.pipe.read1(1 << 16), b""):
+            self.tail = (self.tail + chunk)[-self.keep:]
+
+    def close(self):
+        self.thread.join(timeout=10)
+        self.pipe.close()
+
+    def text(self) -> str:
+        return self.tail.decode(errors="replace")
+
+
+def remove_tree(path) -> None:
+    """Delete a scratch folder whatever the student left in it.
+
+    `shutil.rmtree` recurses once per level and raises RecursionError on a folder chain
+    about 1000 deep (Python 3.11), leaving the scratch, and the job file with the hidden
+    tests, on disk. `rm -rf` walks any depth; rmtree remains for systems without it.
+    """
+    import shutil
+
+    if subprocess.run(["rm", "-rf", "--", str(path)], capture_output=True).returncode and Path(path).exists():
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _kill_tree(pid: int) -> None:
@@ -273,6 +322,7 @@ def _kill_tree(pid: int) -> None:
 
 def _worker_main(job_path: str, result_path: str) -> None:
     job = json.loads(Path(job_path).read_text())
+    Path(job_path).unlink()      # it holds the hidden tests: gone before any student code runs
     nb = nbformat.from_dict(job["notebook"])
     steps = {int(k): tuple(v) for k, v in job.get("steps", {}).items()}
     outcome = run_notebook(nb, job["cwd"], Limits(**job["limits"]), steps, job.get("code", ""), job.get("box"))

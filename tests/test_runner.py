@@ -1,0 +1,64 @@
+"""autograder/runner.py: what one submission can do to the batch and the machine (issue #21).
+
+Each overload of `fixtures/overload.py` is graded by the real command line, in one batch with
+an honest neighbour, in a process whose peak memory is read from the kernel (wait4), with
+TMPDIR pointing at a folder of the test's own so that leftover scratch can be counted.
+"""
+import csv
+import os
+import subprocess
+import sys
+
+import pytest
+
+from fixtures.broken import RECIPES
+from fixtures.overload import OVERLOADS, with_square
+
+# The largest process of the batch: grader, worker, kernel or test process. Without a cap on
+# the worker's stderr pipe, the 1 GiB flood alone took the grader past 2 GB.
+PEAK_BOUND_MB = 600
+
+
+@pytest.fixture(scope="module")
+def overloaded(squares_course, tmp_path_factory):
+    """Every overload plus `good`, graded in one `grade` run: (rows by student, exit code, log, peak MB, tmpdir)."""
+    root, _, _, release = squares_course
+    folder, tmp = tmp_path_factory.mktemp("overloads"), tmp_path_factory.mktemp("tmpdir")
+    (folder / "good.ipynb").write_bytes(RECIPES["good"](release))
+    for name, (source, _, _) in OVERLOADS.items():
+        (folder / f"{name}.ipynb").write_bytes(with_square(release, source))
+    out = tmp_path_factory.mktemp("out")
+    proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "squares", str(folder), "--out", str(out),
+                             "--jobs", "2", "--no-gradebook", "--cell-timeout", "60"], cwd=root,
+                            env={**os.environ, "TMPDIR": str(tmp)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = proc.stdout.read().decode(errors="replace")
+    _, status, usage = os.wait4(proc.pid, 0)
+    rows = {r["student_id"]: r for r in csv.DictReader(open(out / "grades.csv"))}
+    return rows, os.waitstatus_to_exitcode(status), log, usage.ru_maxrss / 1024, tmp
+
+
+def test_batch_exits_0_and_the_neighbour_keeps_full_marks(overloaded):
+    """Does the batch finish normally, the honest student untouched by the others?"""
+    rows, code, log, _, _ = overloaded
+    assert code == 0, log
+    assert (rows["good"]["status"], rows["good"]["score"]) == ("graded", "5"), rows["good"]
+
+
+@pytest.mark.parametrize("name", sorted(OVERLOADS))
+def test_each_overload_gets_its_status_and_score(overloaded, name):
+    """Is the attacker graded like anyone else (its square is correct), not a grader error?"""
+    rows, _, log, _, _ = overloaded
+    _, status, score = OVERLOADS[name]
+    assert (rows[name]["status"], float(rows[name]["score"])) == (status, score), log
+
+
+def test_stderr_flood_does_not_reach_the_grader(overloaded):
+    """Does 1 GiB written to the kernel's fd 2 leave every process of the batch under the bound?"""
+    _, _, _, peak_mb, _ = overloaded
+    assert peak_mb < PEAK_BOUND_MB, f"largest process of the batch: {peak_mb:.0f} MB"
+
+
+def test_no_scratch_is_left_behind(overloaded):
+    """Is every sandbox's scratch deleted, the 1200-deep folder chain included (and with it the job file)?"""
+    *_, tmp = overloaded
+    assert not list(tmp.iterdir()), sorted(p.name for p in tmp.iterdir())
