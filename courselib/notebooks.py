@@ -175,7 +175,9 @@ def execute(path: Path, seed=None, allow_errors=False, timeout=None, root: Path 
     cpu_before = _children_cpu()
     try:
         result = single_nb_execution(nb, cwd=str(path.parent), timeout=timeout or book_timeout(root),
-                                     allow_errors=allow_errors, meta_override=True)
+                                     allow_errors=allow_errors, meta_override=True,
+                                     # ipykernel 7 warns on every start that local TCP is unencrypted
+                                     extra_arguments=["--IPKernelApp.log_level=ERROR"])
     finally:
         os.environ.pop("COURSE_SEED", None) if previous is None else os.environ.__setitem__("COURSE_SEED", previous)
     errors = cell_errors(nb)
