@@ -33,13 +33,14 @@ def _run(args):
 
 
 def claims_table(runs_by_notebook: dict) -> list:
-    """Rows (notebook, cell, passes, runs, first failure) for every asserting cell."""
+    """Rows (notebook, cell, passes, runs, first failure) for every asserting cell, and for any
+    other cell that failed in some run (an exception or a cell timeout stops the claims after it)."""
     rows = []
     for path, runs in runs_by_notebook.items():
-        cells = sorted({c for run in runs.values() for c in run.asserting_cells})
+        cells = sorted({c for run in runs.values() for c in run.asserting_cells}
+                       | {e.index for run in runs.values() for e in run.errors if e.index >= 0})
         for cell in cells:
-            failures = [(seed, e) for seed, run in runs.items() if cell in run.asserting_cells
-                        for e in run.errors if e.index == cell]
+            failures = [(seed, e) for seed, run in runs.items() for e in run.errors if e.index == cell]
             first = f"{_label(failures[0][0])}: {failures[0][1].ename}: {failures[0][1].evalue}"[:160] if failures else ""
             rows.append((path, cell, len(runs) - len(failures), len(runs), first))
         crashes = [(seed, e) for seed, run in runs.items() for e in run.errors if e.index < 0]
