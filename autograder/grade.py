@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from autograder import gradebook, report, sandbox as sandbox_mod, trusted
+from autograder import gradebook, report, sandbox as sandbox_mod, seeding, trusted
 from autograder.progress import Progress
 from autograder.runner import OK, run_isolated
 from autograder.sanitize import Rejected, prepare
@@ -49,12 +49,13 @@ def grade_one(sub, spec, db_url, limits, lock, sandboxed=True) -> tuple:
         with lock:  # nbgrader's preprocessors open the gradebook: one at a time
             prepared = prepare(data, spec, db_url)
         steps = trusted.plan(prepared.notebook, spec)
+        seed = seeding.submission_seed(spec.name, sub.student_id, base["digest"]) if steps else None
         outcome = run_isolated(prepared.notebook, limits, steps=steps, code=trusted.submitted_code(prepared.notebook),
-                               sandboxed=sandboxed)
+                               sandboxed=sandboxed, seed=seed)
         tasks, score = decide(outcome.notebook, spec, outcome.status, outcome.message)
         base["isolation"] = isolation(sandboxed, steps)
         status = GRADED if outcome.status == OK else outcome.status
-        verdict = Verdict(**base | {"score": score}, status=status, tasks=tasks, message=outcome.message,
+        verdict = Verdict(**base | {"score": score}, status=status, tasks=tasks, message=outcome.message, seed=seed,
                           tampered=bool(prepared.tampering), tampering=prepared.tampering,
                           notes=[note for _, note in cell_errors(outcome.notebook, spec)])
         notebook = outcome.notebook

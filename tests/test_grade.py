@@ -2,12 +2,13 @@
 import csv
 import json
 
+import nbformat
 import pytest
 
 from autograder.grade import grade_batch, parse_shard, select_shard
 from autograder.merge import merge
 from autograder.runner import Limits
-from fixtures.broken import EXPECTED, RECIPES
+from fixtures.broken import EXPECTED, RECIPES, solved
 
 LIMITS = Limits(cell_timeout=60, wall_timeout=180, memory_mb=4096, output_kb=256, threads=1)
 
@@ -109,3 +110,29 @@ def test_renamed_notebook_in_nbgrader_layout_is_graded(squares_course, tmp_path)
     [verdict] = grade_batch(root, spec, [tmp_path / "submitted"], tmp_path / "out", db_url, LIMITS,
                             log=lambda *_: None)
     assert (verdict.student_id, verdict.status, verdict.score) == ("frank", "graded", 5)
+
+
+def test_regrades_draw_the_same_hidden_tests_and_other_files_other_ones(squares_course, tmp_path):
+    """Does the same file meet the same seed and results on a forced regrade, and another file another seed?"""
+    root, db_url, spec, release = squares_course
+    wrong_for_negatives = {"sol_square": "return x * x if x >= 0 else -x * x", "sol_cube": "return x ** 3"}
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, comment in (("neg_a", "a"), ("neg_b", "b")):
+        nb = solved(release, wrong_for_negatives)
+        nb.cells[0].source += f"\n<!-- {comment} -->"
+        (folder / f"{name}.ipynb").write_bytes(nbformat.writes(nb).encode())
+    runs = [{v.student_id: v for v in grade_batch(root, spec, [folder], tmp_path / "out", db_url, LIMITS, jobs=2,
+                                                   force=True, record_gradebook=False, log=lambda *_: None)}
+            for _ in range(2)]
+    first, second = runs
+    for student in ("neg_a", "neg_b"):
+        assert first[student].seed is not None and first[student].seed == second[student].seed
+        assert [t.__dict__ for t in first[student].tasks] == [t.__dict__ for t in second[student].tasks]
+        assert "square(-" in first[student].tasks[0].message   # the failing draw is named, and repeats
+    assert first["neg_a"].seed != first["neg_b"].seed
+    assert first["neg_a"].tasks[0].message != first["neg_b"].tasks[0].message   # other draws
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert {s["student_id"]: s["seed"] for s in report["submissions"]} == {s: first[s].seed for s in first}
+    saved = json.loads((tmp_path / "out" / "results" / "neg_a.json").read_text())
+    assert saved["seed"] == first["neg_a"].seed
