@@ -3,6 +3,8 @@
 An assignment's *spec* is what the gradebook knows about it (cells, points, checksums),
 read once per batch so that workers never need the database.
 """
+import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +90,13 @@ class AssignmentSpec:
     @property
     def max_score(self):
         return sum(c.points for c in self.graded)
+
+    @property
+    def release_digest(self) -> str:
+        """sha256 of every cell's id, type, source (hidden tests included) and points, as released:
+        a verdict reached under another release (a changed test or points) is stale."""
+        cells = [[c.grade_id, c.cell_type, c.locked, c.source, c.points] for c in self.cells]
+        return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
 
 
 def load_spec(db_url: str, assignment: str) -> AssignmentSpec:

@@ -51,3 +51,27 @@ def test_grader_that_cannot_run_exits_2(squares_course, tmp_path):
     assert code == 2 and "--shard" in log
     code, log = autograder("release", "nope", cwd=root)
     assert code == 2 and "no solutions/nope/nope.ipynb" in log
+
+
+def _shard(folder, release_digest="r1", score=2.0):
+    """A shard's output folder as `grade` writes it, for one student."""
+    from autograder.course import AssignmentSpec, CellSpec
+    from autograder.report import write_all
+    from autograder.verdict import TaskResult, Verdict
+
+    spec = AssignmentSpec("hw", "hw", [CellSpec("t1", "code", True, "", "", 2.0)])
+    v = Verdict(folder.name, "hw", "graded", score, 2.0, [TaskResult("t1", "pass", score, 2.0)], digest="d")
+    folder.mkdir(parents=True)
+    write_all(folder, spec, [v], release_digest=release_digest)
+    return folder
+
+
+def test_merge_refuses_a_folder_given_twice_and_shards_that_disagree(tmp_path):
+    """Do `merge s1 s1`, and shards graded with other tests, stop with exit 2 and one line?"""
+    s1, other = _shard(tmp_path / "s1"), _shard(tmp_path / "s2", release_digest="r2")
+    for dirs in ([s1, s1], [s1, tmp_path / "." / "s1"], [s1, other]):
+        code, log = autograder("merge", *dirs, "--out", tmp_path / "all", cwd=tmp_path)
+        assert code == 2 and log.startswith("error: ") and len(log.strip().splitlines()) == 1, log
+        assert not (tmp_path / "all").exists()
+    code, log = autograder("merge", s1, _shard(tmp_path / "s3"), "--out", tmp_path / "all", cwd=tmp_path)
+    assert code == 0, log

@@ -136,3 +136,43 @@ def test_regrades_draw_the_same_hidden_tests_and_other_files_other_ones(squares_
     assert {s["student_id"]: s["seed"] for s in report["submissions"]} == {s: first[s].seed for s in first}
     saved = json.loads((tmp_path / "out" / "results" / "neg_a.json").read_text())
     assert saved["seed"] == first["neg_a"].seed
+
+
+def test_changed_tests_or_points_regrade_everyone(own_squares_course, tmp_path):
+    """After a test's points change and the assignment is released again, is an unchanged file regraded?"""
+    from autograder.course import load_spec
+    from autograder.release import release
+
+    root, db_url, spec, release_nb = own_squares_course
+    (tmp_path / "good.ipynb").write_bytes(RECIPES["good"](release_nb))
+    lines = []
+    grade_batch(root, spec, [tmp_path / "good.ipynb"], tmp_path / "out", db_url, LIMITS, log=lines.append)
+    source = root / "solutions" / "squares" / "squares.ipynb"
+    source.write_text(source.read_text().replace('"points": 3', '"points": 4'))
+    release(root, ["squares"], log=lambda *_: None)
+    new_spec = load_spec(db_url, "squares")
+    assert new_spec.max_score == spec.max_score + 1
+    [verdict] = grade_batch(root, new_spec, [tmp_path / "good.ipynb"], tmp_path / "out", db_url, LIMITS,
+                            log=lines.append)
+    summaries = [line for line in lines if line.startswith("squares: ")]
+    assert "grading 1" in summaries[0] and "0 already graded, grading 1" in summaries[1], lines
+    assert (verdict.max_score, verdict.score) == (new_spec.max_score, 6)
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["max_score"] == new_spec.max_score
+
+
+def test_grading_late_submissions_keeps_the_class_in_the_reports(squares_course, tmp_path):
+    """Grade 3, then 1 late one into the same --out: do grades.csv and report.json hold all 4?"""
+    root, db_url, spec, release = squares_course
+    for name in ("good", "wrong_cube", "invalid_json", "stderr_in_test"):
+        (tmp_path / f"{name}.ipynb").write_bytes(RECIPES[name](release))
+    out = tmp_path / "out"
+    first = [tmp_path / f"{n}.ipynb" for n in ("good", "wrong_cube", "invalid_json")]
+    grade_batch(root, spec, first, out, db_url, LIMITS, jobs=2, record_gradebook=False, log=lambda *_: None)
+    [late] = grade_batch(root, spec, [tmp_path / "stderr_in_test.ipynb"], out, db_url, LIMITS,
+                         record_gradebook=False, log=lambda *_: None)
+    assert late.student_id == "stderr_in_test"
+    everyone = ["good", "invalid_json", "stderr_in_test", "wrong_cube"]
+    assert [r["student_id"] for r in csv.DictReader(open(out / "grades.csv"))] == everyone
+    report = json.loads((out / "report.json").read_text())
+    assert [s["student_id"] for s in report["submissions"]] == everyone
+    assert sorted(p.stem for p in (out / "feedback").glob("*.html")) == everyone
