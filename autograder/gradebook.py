@@ -34,7 +34,8 @@ def record(root, db_url, spec, verdict, notebook=None) -> None:
         for task in verdict.tasks:
             grade = gb.find_grade(task.task, spec.notebook, spec.name, verdict.student_id)
             grade.auto_score = None if task.result == MANUAL else task.points
-            grade.needs_manual_grade = task.result == MANUAL or grade.manual_score is not None
+            # a score the instructor gave by hand stays, and is not asked for again
+            grade.needs_manual_grade = task.result == MANUAL and grade.manual_score is None
         gb.db.commit()
     if notebook is not None:
         folder = autograded_dir(root) / verdict.student_id / spec.name

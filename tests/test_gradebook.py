@@ -56,3 +56,23 @@ def test_nbgrader_feedback_holds_no_hidden_test(own_squares_course, tmp_path):
         text = visible_text(path)   # HTML without its syntax-highlighting tags
         assert "BEGIN HIDDEN TESTS" not in text, path
         assert [line for line in secrets if line in text] == [], path
+
+
+def test_forced_regrade_keeps_manual_grades_and_comments(own_squares_course, tmp_path):
+    """After an instructor grades a written answer, does `grade --force` keep the score and comment?"""
+    from nbgrader.api import Gradebook
+
+    root, db_url, spec, release = own_squares_course
+    folder, out, _ = _grade_class(own_squares_course, ["good"], tmp_path)
+    with Gradebook(db_url) as gb:
+        assert gb.find_grade("explain", "squares", "squares", "good").needs_manual_grade
+        grade = gb.find_grade("explain", "squares", "squares", "good")
+        grade.manual_score, grade.needs_manual_grade = 1.0, False      # what formgrader does
+        gb.find_comment("explain", "squares", "squares", "good").manual_comment = "well argued"
+        gb.db.commit()
+    grade_batch(root, spec, [folder], out, db_url, LIMITS, force=True, log=lambda *_: None)
+    with Gradebook(db_url) as gb:
+        grade = gb.find_grade("explain", "squares", "squares", "good")
+        assert (grade.manual_score, grade.needs_manual_grade) == (1.0, False)
+        assert gb.find_comment("explain", "squares", "squares", "good").manual_comment == "well argued"
+        assert gb.find_submission("squares", "good").score == 6.0
