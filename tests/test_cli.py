@@ -3,6 +3,8 @@ import csv
 import subprocess
 import sys
 
+import pytest
+
 from fixtures.broken import RECIPES
 
 
@@ -75,3 +77,22 @@ def test_merge_refuses_a_folder_given_twice_and_shards_that_disagree(tmp_path):
         assert not (tmp_path / "all").exists()
     code, log = autograder("merge", s1, _shard(tmp_path / "s3"), "--out", tmp_path / "all", cwd=tmp_path)
     assert code == 0, log
+
+
+def test_grade_records_into_the_gradebook_its_db_option_names(own_squares_course, tmp_path):
+    """Does `grade --db URL` record scores in that gradebook only, and never in the default one?"""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from autograder.release import release
+
+    root, default_db, _, release_nb = own_squares_course
+    other_db = release(root, ["squares"], db_url=f"sqlite:///{tmp_path / 'other.db'}", log=lambda *_: None)
+    (tmp_path / "late.ipynb").write_bytes(RECIPES["good"](release_nb))
+    code, log = autograder("grade", "squares", tmp_path / "late.ipynb", "--db", other_db, "--out", tmp_path / "out",
+                           cwd=root)
+    assert code == 0, log
+    with Gradebook(other_db) as gb:
+        assert gb.find_submission("squares", "late").score == 5
+    with Gradebook(default_db) as gb:
+        with pytest.raises(MissingEntry):
+            gb.find_submission("squares", "late")
