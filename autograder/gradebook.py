@@ -1,7 +1,8 @@
 """Record verdicts in nbgrader's gradebook, so nbgrader's own tools take over from there.
 
-After `grade`, `nbgrader formgrader` shows each autograded notebook for the written answers,
-and `nbgrader export` writes final grades: manual and automatic scores together.
+After `grade`, formgrader (nbgrader's Jupyter server extension, in `jupyter lab`) shows each
+autograded notebook for the written answers, and `nbgrader export` writes final grades: manual
+and automatic scores together.
 """
 import copy
 import functools
