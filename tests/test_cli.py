@@ -96,3 +96,36 @@ def test_grade_records_into_the_gradebook_its_db_option_names(own_squares_course
     with Gradebook(default_db) as gb:
         with pytest.raises(MissingEntry):
             gb.find_submission("squares", "late")
+
+
+def test_grading_before_release_or_a_wrong_name_is_one_clear_line(tmp_path):
+    """In a fresh clone (no gradebook yet), or for `LoRA` instead of `lora`, is the error one line
+    that says what to do, with exit 2, and no empty gradebook left behind?"""
+    from conftest import FIXTURES
+
+    (tmp_path / "nbgrader_config.py").write_text((FIXTURES / "course" / "nbgrader_config.py").read_text())
+    (tmp_path / "a.ipynb").write_text("{}")
+    for make_folder in (False, True):   # grading/ missing, then there but empty
+        (tmp_path / "grading").mkdir(exist_ok=make_folder)
+        code, log = autograder("grade", "squares", tmp_path / "a.ipynb", "--out", tmp_path / "out", cwd=tmp_path)
+        assert code == 2 and len(log.strip().splitlines()) == 1, log
+        assert "run `python -m autograder release`" in log
+        assert not (tmp_path / "grading" / "gradebook.db").exists()
+
+
+def test_wrong_assignment_name_lists_the_known_ones(squares_course, tmp_path):
+    """Does `grade Squares` say which assignments the gradebook holds?"""
+    root = squares_course[0]
+    code, log = autograder("grade", "Squares", tmp_path, cwd=root)
+    assert code == 2 and len(log.strip().splitlines()) == 1 and "(it holds: squares)" in log, log
+
+
+def test_bad_id_pattern_is_one_line_and_writes_nothing(squares_course, tmp_path):
+    """Do an invalid regex, and one with no student_id group, stop with one line and exit 2?"""
+    root = squares_course[0]
+    (tmp_path / "a.ipynb").write_text("{}")
+    for pattern, says in (("(", "not a valid regular expression"), (r"^(.+)\.ipynb", "no (?P<student_id>")):
+        code, log = autograder("grade", "squares", tmp_path / "a.ipynb", "--id-pattern", pattern,
+                               "--out", tmp_path / "out", "--no-gradebook", cwd=root)
+        assert code == 2 and len(log.strip().splitlines()) == 1 and says in log, log
+        assert not (tmp_path / "out").exists()
