@@ -1,7 +1,8 @@
 """nbgrader's configuration for this course: solutions/ is the source, assignments/ the release.
 
 `python -m autograder` reads this too; instructors can also run plain `nbgrader` commands
-(e.g. `nbgrader formgrader` for manual grading) from the repository's root.
+(e.g. `nbgrader export`) from the repository's root; formgrader, for manual grading, is a Jupyter
+server extension: run `jupyter lab` from the root.
 """
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
 

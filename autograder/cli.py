@@ -89,13 +89,15 @@ def _check(args):
 
 def _grade(args):
     from autograder.grade import GRADER_ERROR, grade_batch, parse_shard
-    from autograder.submissions import SubmissionError
+    from autograder.submissions import SubmissionError, compile_id_pattern
 
     root = course_root()
     db_url = default_db_url(root, nbgrader_config(root, args.db))
     spec = load_spec(db_url, args.assignment)
     try:
         shard = parse_shard(args.shard) if args.shard else None
+        if args.id_pattern:
+            compile_id_pattern(args.id_pattern)   # a bad pattern stops before anything is written
         jobs = max(1, args.jobs)
         verdicts = grade_batch(root, spec, args.submissions, args.out or root / "grading" / args.assignment,
                                db_url, _limits(args, threads=max(1, (os.cpu_count() or 1) // jobs)),

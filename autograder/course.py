@@ -3,6 +3,8 @@
 An assignment's *spec* is what the gradebook knows about it (cells, points, checksums),
 read once per batch so that workers never need the database.
 """
+import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,13 +91,34 @@ class AssignmentSpec:
     def max_score(self):
         return sum(c.points for c in self.graded)
 
+    @property
+    def release_digest(self) -> str:
+        """sha256 of every cell's id, type, source (hidden tests included) and points, as released:
+        a verdict reached under another release (a changed test or points) is stale."""
+        cells = [[c.grade_id, c.cell_type, c.locked, c.source, c.points] for c in self.cells]
+        return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
+
+
+def _missing_gradebook(db_url: str) -> str:
+    """Why a sqlite gradebook cannot be opened without creating one ("" if it is there): opening
+    a missing file would make an empty gradebook, or fail deep inside SQLAlchemy."""
+    if not db_url.startswith("sqlite:///"):
+        return ""
+    path = Path(db_url[len("sqlite:///"):])
+    return "" if path.is_file() else f"no gradebook at {path}: run `python -m autograder release` first"
+
 
 def load_spec(db_url: str, assignment: str) -> AssignmentSpec:
     """Read an assignment's cells and points from the gradebook (made by `release`)."""
     from nbgrader.api import Gradebook, MissingEntry
+    from sqlalchemy.exc import SQLAlchemyError
 
+    missing = _missing_gradebook(db_url)
+    if missing:
+        raise GraderError(missing)
     try:
         with Gradebook(db_url) as gb:
+            known = sorted(a.name for a in gb.assignments)
             record = gb.find_assignment(assignment)
             if len(record.notebooks) != 1:
                 raise GraderError(f"assignment {assignment!r} must have exactly one notebook")
@@ -106,8 +129,13 @@ def load_spec(db_url: str, assignment: str) -> AssignmentSpec:
                               points.get(c.name), c.name in solution) for c in nb.source_cells]
             return AssignmentSpec(assignment, nb.name, cells)
     except MissingEntry:
-        raise GraderError(f"assignment {assignment!r} is not in the gradebook {db_url}: "
-                          f"run `python -m autograder release {assignment}` first") from None
+        raise GraderError(f"assignment {assignment!r} is not in the gradebook {db_url} "
+                          f"(it holds: {', '.join(known) or 'none'}): check the name, or run "
+                          f"`python -m autograder release {assignment}` first") from None
+    except SQLAlchemyError as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise GraderError(f"cannot read the gradebook {db_url} ({first}): run `python -m autograder "
+                          f"release` to make it") from None
 
 
 def assignment_names(root: Path):

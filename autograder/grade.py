@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from autograder import gradebook, report, sandbox as sandbox_mod, trusted
+from autograder import gradebook, report, sandbox as sandbox_mod, seeding, trusted
 from autograder.progress import Progress
 from autograder.runner import OK, run_isolated
 from autograder.sanitize import Rejected, prepare
@@ -41,7 +41,7 @@ def parse_shard(text):
 def grade_one(sub, spec, db_url, limits, lock, sandboxed=True) -> tuple:
     """Grade one submission; returns (Verdict, executed notebook or None). Never raises."""
     base = dict(student_id=sub.student_id, assignment=spec.name, max_score=spec.max_score,
-                origin=sub.origin, score=0.0)
+                origin=sub.origin, score=0.0, release_digest=spec.release_digest)
     start = time.monotonic()
     try:
         data = sub.path.read_bytes()
@@ -49,12 +49,13 @@ def grade_one(sub, spec, db_url, limits, lock, sandboxed=True) -> tuple:
         with lock:  # nbgrader's preprocessors open the gradebook: one at a time
             prepared = prepare(data, spec, db_url)
         steps = trusted.plan(prepared.notebook, spec)
+        seed = seeding.submission_seed(spec.name, sub.student_id, base["digest"]) if steps else None
         outcome = run_isolated(prepared.notebook, limits, steps=steps, code=trusted.submitted_code(prepared.notebook),
-                               sandboxed=sandboxed)
+                               sandboxed=sandboxed, seed=seed)
         tasks, score = decide(outcome.notebook, spec, outcome.status, outcome.message)
         base["isolation"] = isolation(sandboxed, steps)
         status = GRADED if outcome.status == OK else outcome.status
-        verdict = Verdict(**base | {"score": score}, status=status, tasks=tasks, message=outcome.message,
+        verdict = Verdict(**base | {"score": score}, status=status, tasks=tasks, message=outcome.message, seed=seed,
                           tampered=bool(prepared.tampering), tampering=prepared.tampering,
                           notes=[note for _, note in cell_errors(outcome.notebook, spec)])
         notebook = outcome.notebook
@@ -85,7 +86,7 @@ def grade_batch(root, spec, inputs, out: Path, db_url, limits, jobs=2, force=Fal
     with tempfile.TemporaryDirectory(prefix="autograder-zip-") as scratch:
         kwargs = {"id_pattern": id_pattern} if id_pattern else {}
         subs = select_shard(find_submissions(inputs, spec.name, Path(scratch), **kwargs), shard)
-        todo = [s for s in subs if force or not _already_graded(results_dir, s)]
+        todo = [s for s in subs if force or not _already_graded(results_dir, s, spec.release_digest)]
         log(f"{spec.name}: {len(subs)} submission(s), {len(subs) - len(todo)} already graded, "
             f"grading {len(todo)} with {jobs} job(s)")
         progress, lock = Progress(len(todo)), threading.Lock()
@@ -105,8 +106,27 @@ def grade_batch(root, spec, inputs, out: Path, db_url, limits, jobs=2, force=Fal
                         gradebook.record(root, db_url, spec, verdict, notebook)
                 progress.step(f"{verdict.student_id}: {verdict.status} {verdict.score:g}/{verdict.max_score:g}")
         progress.close()
-    verdicts = [Verdict.from_dict(json.loads((results_dir / f"{s.student_id}.json").read_text())) for s in subs]
-    report.write_all(out, spec, verdicts)
+    everyone = saved_verdicts(results_dir, spec.name, log)
+    stale = sorted(v.student_id for v in everyone.values() if v.release_digest != spec.release_digest)
+    if stale:
+        log(f"WARNING: {len(stale)} result(s) in {out} were graded with other tests or points "
+            f"({', '.join(stale[:5])}{'...' if len(stale) > 5 else ''}): grade their files again to update them")
+    report.write_all(out, spec, list(everyone.values()))
+    return [everyone[s.student_id] for s in subs]
+
+
+def saved_verdicts(results_dir: Path, assignment: str, log=print) -> dict:
+    """student id -> Verdict for every results/*.json of this assignment: the reports cover the
+    whole class graded into this folder, not only this run's inputs (two late submissions)."""
+    verdicts = {}
+    for path in sorted(results_dir.glob("*.json")):
+        try:
+            verdict = Verdict.from_dict(json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError) as err:   # left out of the reports, and said so
+            log(f"WARNING: {path} is unreadable ({err}): not in the reports; delete it and grade again")
+            continue
+        if verdict.assignment == assignment:
+            verdicts[verdict.student_id] = verdict
     return verdicts
 
 
@@ -117,14 +137,16 @@ def _save(results_dir: Path, verdict: Verdict):
     tmp.replace(path)
 
 
-def _already_graded(results_dir: Path, sub) -> bool:
-    """Graded before with the same file content, and not by a grader failure."""
+def _already_graded(results_dir: Path, sub, release_digest: str) -> bool:
+    """Graded before with the same file content, the same released tests and points, and not by a
+    grader failure."""
     path = results_dir / f"{sub.student_id}.json"
     if not path.exists():
         return False
     try:
         old = json.loads(path.read_text())
-        return old.get("digest") == sub.digest() and old.get("status") != GRADER_ERROR
+        return (old.get("digest") == sub.digest() and old.get("release_digest") == release_digest
+                and old.get("status") != GRADER_ERROR)
     except (OSError, ValueError):
         return False
 

@@ -1,13 +1,16 @@
 """Record verdicts in nbgrader's gradebook, so nbgrader's own tools take over from there.
 
-After `grade`, `nbgrader formgrader` shows each autograded notebook for the written answers,
-and `nbgrader export` writes final grades: manual and automatic scores together.
+After `grade`, formgrader (nbgrader's Jupyter server extension, in `jupyter lab`) shows each
+autograded notebook for the written answers, and `nbgrader export` writes final grades: manual
+and automatic scores together.
 """
+import copy
 import functools
 from pathlib import Path
 
 import nbformat
 
+from autograder.course import strip_hidden
 from autograder.verdict import MANUAL
 
 
@@ -32,9 +35,27 @@ def record(root, db_url, spec, verdict, notebook=None) -> None:
         for task in verdict.tasks:
             grade = gb.find_grade(task.task, spec.notebook, spec.name, verdict.student_id)
             grade.auto_score = None if task.result == MANUAL else task.points
-            grade.needs_manual_grade = task.result == MANUAL or grade.manual_score is not None
+            # a score the instructor gave by hand stays, and is not asked for again
+            grade.needs_manual_grade = task.result == MANUAL and grade.manual_score is None
         gb.db.commit()
     if notebook is not None:
         folder = autograded_dir(root) / verdict.student_id / spec.name
         folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(notebook, folder / f"{spec.notebook}.ipynb")
+        nbformat.write(without_hidden_tests(notebook), folder / f"{spec.notebook}.ipynb")
+
+
+def without_hidden_tests(notebook):
+    """The executed notebook with every hidden-test region cut out of its cells.
+
+    nbgrader's `generate_feedback` (formgrader's feedback buttons) renders the autograded
+    notebook as it is, so anything left here reaches the student. The gradebook keeps the
+    full source, which is all nbgrader's formgrader and `export` need. Error outputs keep
+    only their last line: a traceback quotes the test's source.
+    """
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        cell.source = strip_hidden(cell.source)
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["traceback"] = [f"{output.get('ename', '')}: {output.get('evalue', '')}"]
+    return notebook

@@ -13,29 +13,54 @@ def _spec_from_report(data) -> AssignmentSpec:
     return AssignmentSpec(data["assignment"], data["assignment"], cells)
 
 
-def merge(dirs, out: Path, log=print) -> list:
-    """Read each DIR/report.json and DIR/results/*.json; write the union under `out`."""
-    spec, verdicts = None, {}
+def _read_report(folder: Path) -> dict:
+    try:
+        return json.loads((folder / "report.json").read_text())
+    except (OSError, ValueError) as err:
+        raise GraderError(f"{folder}: no readable report.json ({err})") from None
+
+
+def _distinct(dirs) -> list:
+    """The folders, refusing one given twice: its students would be counted from two "shards"."""
+    seen = {}
     for folder in map(Path, dirs):
-        try:
-            data = json.loads((folder / "report.json").read_text())
-        except (OSError, ValueError) as err:
-            raise GraderError(f"{folder}: no readable report.json ({err})") from None
+        key = folder.resolve()
+        if key in seen:
+            raise GraderError(f"{folder} is given twice (also as {seen[key]}): give each shard's folder once")
+        seen[key] = folder
+    return list(seen.values())
+
+
+def _same_result(a: Verdict, b: Verdict) -> bool:
+    """The same file graded to the same outcome (timings aside)."""
+    return (a.digest, a.status, a.score, a.tasks) == (b.digest, b.status, b.score, b.tasks)
+
+
+def merge(dirs, out: Path, log=print) -> list:
+    """Read each DIR/report.json; write the union under `out`. Shards must grade the same
+    release of the same assignment, and a student found in two shards must have the same result."""
+    spec, digest, verdicts = None, None, {}
+    for folder in _distinct(dirs):
+        data = _read_report(folder)
         if spec is None:
-            spec = _spec_from_report(data)
+            spec, digest = _spec_from_report(data), data.get("release_digest")
         elif data["assignment"] != spec.name or _spec_from_report(data).graded != spec.graded:
             raise GraderError(f"{folder}: grades a different assignment or task list than the others")
+        elif data.get("release_digest") != digest:
+            raise GraderError(f"{folder}: graded with other tests or points than the others: regrade it")
         for item in data["submissions"]:
             v = Verdict.from_dict(item)
             old = verdicts.get(v.student_id)
             if old is not None and old.digest != v.digest:
                 raise GraderError(f"student {v.student_id} was graded in two shards with different files")
+            if old is not None and not _same_result(old, v):
+                raise GraderError(f"student {v.student_id} was graded in two shards with different results")
             verdicts[v.student_id] = v
     if spec is None:
         raise GraderError("nothing to merge")
     (out / "results").mkdir(parents=True, exist_ok=True)
     for v in verdicts.values():
         (out / "results" / f"{v.student_id}.json").write_text(json.dumps(v.to_dict(), indent=1))
-    report.write_all(out, spec, list(verdicts.values()))
+    report.write_all(out, spec, list(verdicts.values()), release_digest=digest)
     log(f"merged {len(verdicts)} submission(s) of {spec.name} from {len(dirs)} folder(s) into {out}")
     return list(verdicts.values())

@@ -10,12 +10,15 @@ from pathlib import Path
 FIXED_COLUMNS = ["student_id", "assignment", "score", "max_score", "status"]
 
 
-def write_all(out: Path, spec, verdicts) -> None:
-    """grades.csv, report.json and feedback/<student_id>.html for `verdicts`, sorted by student."""
+def write_all(out: Path, spec, verdicts, release_digest=None) -> None:
+    """grades.csv, report.json and feedback/<student_id>.html for `verdicts`, sorted by student.
+
+    release_digest: of the tests and points graded with (default: the spec's; `merge` passes the shards')."""
     verdicts = sorted(verdicts, key=lambda v: v.student_id)
     task_ids = [c.grade_id for c in spec.graded]
     write_csv(out / "grades.csv", task_ids, verdicts)
     report = {"assignment": spec.name, "max_score": spec.max_score,
+              "release_digest": release_digest or spec.release_digest,
               "tasks": [{"task": c.grade_id, "points": c.points, "manual": c.manual} for c in spec.graded],
               "submissions": [v.to_dict() for v in verdicts]}
     (out / "report.json").write_text(json.dumps(report, indent=1))

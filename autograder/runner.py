@@ -124,11 +124,12 @@ def _watch_memory(client, limit_bytes, tripped: threading.Event, done: threading
             return
 
 
-def run_notebook(nb, cwd: str, limits: Limits, steps=None, code="", box=None) -> RunOutcome:
+def run_notebook(nb, cwd: str, limits: Limits, steps=None, code="", box=None, seed=None) -> RunOutcome:
     """Execute `nb` (a NotebookNode) in place in a fresh kernel; return how it ended.
 
     steps: {cell index: ("setup" | "test", source)} from `trusted.plan`: test cells then run
     in this process against the kernel, setup cells in both. box: run the kernel sandboxed.
+    seed: seeds the grader's cells (autograder.seeding), so a regrade draws the same hidden tests.
     """
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -151,7 +152,7 @@ def run_notebook(nb, cwd: str, limits: Limits, steps=None, code="", box=None) ->
     start = time.monotonic()
     status, message = OK, ""
     try:
-        _execute(client, cwd, env, steps or {}, code, limits, box)
+        _execute(client, cwd, env, steps or {}, code, limits, box, seed)
     except CellTimeoutError:
         status, message = TIMEOUT, f"a cell ran longer than {limits.cell_timeout:g} s"
     except DeadKernelError:
@@ -165,14 +166,14 @@ def run_notebook(nb, cwd: str, limits: Limits, steps=None, code="", box=None) ->
     return RunOutcome(status, message, nb, time.monotonic() - start)
 
 
-def _execute(client, cwd, env, steps, code, limits, box):
+def _execute(client, cwd, env, steps, code, limits, box, seed=None):
     """nbclient's `execute`, cell by cell, with the grader's own cells run by a TrustedSession."""
     from autograder import trusted
 
     session = None
     if steps:
         folder = Path(box["grader"]) if box else Path(cwd)
-        session = trusted.TrustedSession(code, str(folder / "rpc.sock"), limits.cell_timeout)
+        session = trusted.TrustedSession(code, str(folder / "rpc.sock"), limits.cell_timeout, seed)
         os.chmod(folder / "rpc.sock", 0o666)
     try:
         with client.setup_kernel(cwd=cwd, env=env):
@@ -183,7 +184,7 @@ def _execute(client, cwd, env, steps, code, limits, box):
                     continue
                 client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
                 if kind == "setup":
-                    outputs = session.run_setup(source)
+                    outputs = session.run_setup(source, trusted._grade_id(cell))
                     failed = [o for o in outputs if o.output_type == "error"]
                     if failed:
                         raise RuntimeError(f"the assignment's setup cell failed in the grader: "
@@ -197,7 +198,7 @@ def _run_test(client, session, cell, index, source):
     """Run a test cell here while the kernel serves the handle's requests (`trusted.SERVE`)."""
     from autograder import trusted
 
-    thread, box = session.start_test(source)
+    thread, box = session.start_test(source, trusted._grade_id(cell))
     serve = nbformat.v4.new_code_cell(trusted.SERVE.format(path=session.path))
     served = False
     try:
@@ -219,7 +220,7 @@ def _has_memory_error(nb) -> bool:
                for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
 
 
-def run_isolated(nb, limits: Limits, cwd=None, steps=None, code="", sandboxed=False) -> RunOutcome:
+def run_isolated(nb, limits: Limits, cwd=None, steps=None, code="", sandboxed=False, seed=None) -> RunOutcome:
     """Run `nb` in a worker process, in `cwd` or else an empty scratch folder; kill it all after wall_timeout.
 
     sandboxed: the kernel runs in bubblewrap and sees only `scratch/work` (see autograder.sandbox).
@@ -243,7 +244,8 @@ def run_isolated(nb, limits: Limits, cwd=None, steps=None, code="", sandboxed=Fa
             workdir = Path(cwd) if cwd else Path(scratch, "work")
             workdir.mkdir(exist_ok=True)
         job.write_text(json.dumps({"notebook": nb, "cwd": str(workdir), "limits": asdict(limits),
-                                   "steps": {str(k): v for k, v in (steps or {}).items()}, "code": code, "box": box}))
+                                   "steps": {str(k): v for k, v in (steps or {}).items()}, "code": code, "box": box,
+                                   "seed": seed}))
         start = time.monotonic()
         proc = subprocess.Popen([sys.executable, "-m", "autograder.runner", str(job), str(result)],
                                 start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -325,7 +327,8 @@ def _worker_main(job_path: str, result_path: str) -> None:
     Path(job_path).unlink()      # it holds the hidden tests: gone before any student code runs
     nb = nbformat.from_dict(job["notebook"])
     steps = {int(k): tuple(v) for k, v in job.get("steps", {}).items()}
-    outcome = run_notebook(nb, job["cwd"], Limits(**job["limits"]), steps, job.get("code", ""), job.get("box"))
+    outcome = run_notebook(nb, job["cwd"], Limits(**job["limits"]), steps, job.get("code", ""), job.get("box"),
+                           job.get("seed"))
     Path(result_path).write_text(json.dumps({"status": outcome.status, "message": outcome.message,
                                              "notebook": outcome.notebook, "seconds": outcome.seconds}))
 

@@ -30,7 +30,7 @@ class SubmissionError(ValueError):
 
 def find_submissions(inputs, assignment, scratch: Path, id_pattern=DEFAULT_ID_PATTERN):
     """Every submission in `inputs`, sorted by student id; student ids must be unique."""
-    pattern = re.compile(id_pattern)
+    pattern = compile_id_pattern(id_pattern)
     found = []
     for item in map(Path, inputs):
         if item.is_dir():
@@ -46,6 +46,17 @@ def find_submissions(inputs, assignment, scratch: Path, id_pattern=DEFAULT_ID_PA
     if clashes:
         raise SubmissionError(f"several submissions for student(s) {', '.join(clashes)}")
     return sorted(found, key=lambda s: s.student_id)
+
+
+def compile_id_pattern(text: str):
+    """The --id-pattern as a regex, or a SubmissionError saying in one line what is wrong with it."""
+    try:
+        pattern = re.compile(text)
+    except re.error as err:
+        raise SubmissionError(f"--id-pattern {text!r} is not a valid regular expression ({err})") from None
+    if "student_id" not in pattern.groupindex:
+        raise SubmissionError(f"--id-pattern {text!r} has no (?P<student_id>...) group")
+    return pattern
 
 
 def _student_id(name, pattern):

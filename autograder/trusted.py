@@ -19,7 +19,7 @@ import time
 
 import nbformat
 
-from autograder import handle
+from autograder import handle, seeding
 
 TRUSTED_MARK = "# trusted: the grader runs this cell too"
 SERVE = "__import__('autograder.handle').handle.serve(globals(), {path!r})"
@@ -56,28 +56,29 @@ def submitted_code(nb):
 class TrustedSession:
     """The grader's namespace for one submission and its handle to the student's kernel."""
 
-    def __init__(self, code, socket_path, timeout):
+    def __init__(self, code, socket_path, timeout, seed=None):
         self.remote = handle.RemoteHandle(timeout=timeout)
         self.remote.attach_source(code)
         self.namespace = {"__name__": "__grader__"}
         self.timeout = timeout
+        self.seed = seed            # seeding.submission_seed: None leaves the tests' draws fresh
         self.path = socket_path
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(socket_path)
         self.listener.listen(1)
         self.listener.settimeout(0.2)
 
-    def run_setup(self, source):
+    def run_setup(self, source, grade_id=""):
         """Run an instructor setup cell here; returns outputs (the cell is also run in the kernel)."""
-        return self._exec(source)
+        return self._exec(source, grade_id)
 
-    def start_test(self, source):
+    def start_test(self, source, grade_id=""):
         """Start running a test cell in a thread; the kernel must then run `SERVE` to answer it.
 
         Returns (thread, box): box gets "conn" once the kernel connects and "outputs" at the
         end; setting box["cancel"] (an Event) stops a thread still waiting for the kernel."""
         box = {"cancel": threading.Event()}
-        thread = threading.Thread(target=self._test_thread, args=(source, box), daemon=True)
+        thread = threading.Thread(target=self._test_thread, args=(source, grade_id, box), daemon=True)
         thread.start()
         return thread, box
 
@@ -90,7 +91,7 @@ class TrustedSession:
                 continue
         return None
 
-    def _test_thread(self, source, box):
+    def _test_thread(self, source, grade_id, box):
         conn = self._accept(box["cancel"])
         if conn is None:
             box["outputs"] = [_error("StudentError", "the student's kernel did not connect to the grader")]
@@ -98,17 +99,19 @@ class TrustedSession:
         box["conn"] = conn
         self.remote.attach(conn)
         try:
-            box["outputs"] = self._exec(source)
+            box["outputs"] = self._exec(source, grade_id)
             with contextlib.suppress(OSError):
                 handle.send(conn, {"op": "done"})
         finally:
             conn.close()
 
-    def _exec(self, source):
+    def _exec(self, source, grade_id=""):
         """Execute instructor code in the grader's namespace; prints and the failure become outputs."""
         out = io.StringIO()
         previous, handle._remote = handle._remote, self.remote
         error = None
+        if self.seed is not None:
+            seeding.begin_cell(self.seed, grade_id)
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
                 exec(compile(source, "<test>", "exec"), self.namespace)
@@ -116,6 +119,7 @@ class TrustedSession:
             error = _error(type(err).__name__, str(err))
         finally:
             handle._remote = previous
+            seeding.end_cell()
         outputs = [nbformat.v4.new_output("stream", name="stdout", text=out.getvalue())] if out.getvalue() else []
         return outputs + ([error] if error else [])
 

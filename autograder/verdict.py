@@ -44,6 +44,8 @@ class Verdict:
     seconds: float = 0.0
     isolation: str = ""      # how the student's code was kept apart from the verdict
     notes: list = field(default_factory=list)   # errors raised by the student's own cells
+    seed: int = None         # seeded the grader's test cells (autograder.seeding); None: not seeded
+    release_digest: str = ""  # AssignmentSpec.release_digest of the tests and points it was graded with
 
     def to_dict(self):
         return asdict(self)

@@ -35,6 +35,17 @@ def squares_course(tmp_path_factory):
     return root, db_url, load_spec(db_url, "squares"), release
 
 
+@pytest.fixture
+def own_squares_course(tmp_path):
+    """A private released copy of the tiny course, for a test that changes its gradebook:
+    (root, db_url, spec, release notebook)."""
+    from autograder.course import load_spec
+
+    root, db_url = _released_copy(FIXTURES / "course", tmp_path / "squares")
+    release = nbformat.read(root / "assignments" / "squares" / "squares.ipynb", as_version=4)
+    return root, db_url, load_spec(db_url, "squares"), release
+
+
 @pytest.fixture(scope="session")
 def real_course(tmp_path_factory):
     """The course's own assignments, released into a private gradebook: (root, db_url)."""

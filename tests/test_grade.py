@@ -2,12 +2,13 @@
 import csv
 import json
 
+import nbformat
 import pytest
 
 from autograder.grade import grade_batch, parse_shard, select_shard
 from autograder.merge import merge
 from autograder.runner import Limits
-from fixtures.broken import EXPECTED, RECIPES
+from fixtures.broken import EXPECTED, RECIPES, solved
 
 LIMITS = Limits(cell_timeout=60, wall_timeout=180, memory_mb=4096, output_kb=256, threads=1)
 
@@ -109,3 +110,69 @@ def test_renamed_notebook_in_nbgrader_layout_is_graded(squares_course, tmp_path)
     [verdict] = grade_batch(root, spec, [tmp_path / "submitted"], tmp_path / "out", db_url, LIMITS,
                             log=lambda *_: None)
     assert (verdict.student_id, verdict.status, verdict.score) == ("frank", "graded", 5)
+
+
+def test_regrades_draw_the_same_hidden_tests_and_other_files_other_ones(squares_course, tmp_path):
+    """Does the same file meet the same seed and results on a forced regrade, and another file another seed?"""
+    root, db_url, spec, release = squares_course
+    wrong_for_negatives = {"sol_square": "return x * x if x >= 0 else -x * x", "sol_cube": "return x ** 3"}
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, comment in (("neg_a", "a"), ("neg_b", "b")):
+        nb = solved(release, wrong_for_negatives)
+        nb.cells[0].source += f"\n<!-- {comment} -->"
+        (folder / f"{name}.ipynb").write_bytes(nbformat.writes(nb).encode())
+    runs = [{v.student_id: v for v in grade_batch(root, spec, [folder], tmp_path / "out", db_url, LIMITS, jobs=2,
+                                                   force=True, record_gradebook=False, log=lambda *_: None)}
+            for _ in range(2)]
+    first, second = runs
+    for student in ("neg_a", "neg_b"):
+        assert first[student].seed is not None and first[student].seed == second[student].seed
+        assert [t.__dict__ for t in first[student].tasks] == [t.__dict__ for t in second[student].tasks]
+        assert "square(-" in first[student].tasks[0].message   # the failing draw is named, and repeats
+    assert first["neg_a"].seed != first["neg_b"].seed
+    assert first["neg_a"].tasks[0].message != first["neg_b"].tasks[0].message   # other draws
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert {s["student_id"]: s["seed"] for s in report["submissions"]} == {s: first[s].seed for s in first}
+    saved = json.loads((tmp_path / "out" / "results" / "neg_a.json").read_text())
+    assert saved["seed"] == first["neg_a"].seed
+
+
+def test_changed_tests_or_points_regrade_everyone(own_squares_course, tmp_path):
+    """After a test's points change and the assignment is released again, is an unchanged file regraded?"""
+    from autograder.course import load_spec
+    from autograder.release import release
+
+    root, db_url, spec, release_nb = own_squares_course
+    (tmp_path / "good.ipynb").write_bytes(RECIPES["good"](release_nb))
+    lines = []
+    grade_batch(root, spec, [tmp_path / "good.ipynb"], tmp_path / "out", db_url, LIMITS, log=lines.append)
+    source = root / "solutions" / "squares" / "squares.ipynb"
+    source.write_text(source.read_text().replace('"points": 3', '"points": 4'))
+    release(root, ["squares"], log=lambda *_: None)
+    new_spec = load_spec(db_url, "squares")
+    assert new_spec.max_score == spec.max_score + 1
+    [verdict] = grade_batch(root, new_spec, [tmp_path / "good.ipynb"], tmp_path / "out", db_url, LIMITS,
+                            log=lines.append)
+    summaries = [line for line in lines if line.startswith("squares: ")]
+    assert "grading 1" in summaries[0] and "0 already graded, grading 1" in summaries[1], lines
+    assert (verdict.max_score, verdict.score) == (new_spec.max_score, 6)
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["max_score"] == new_spec.max_score
+
+
+def test_grading_late_submissions_keeps_the_class_in_the_reports(squares_course, tmp_path):
+    """Grade 3, then 1 late one into the same --out: do grades.csv and report.json hold all 4?"""
+    root, db_url, spec, release = squares_course
+    for name in ("good", "wrong_cube", "invalid_json", "stderr_in_test"):
+        (tmp_path / f"{name}.ipynb").write_bytes(RECIPES[name](release))
+    out = tmp_path / "out"
+    first = [tmp_path / f"{n}.ipynb" for n in ("good", "wrong_cube", "invalid_json")]
+    grade_batch(root, spec, first, out, db_url, LIMITS, jobs=2, record_gradebook=False, log=lambda *_: None)
+    [late] = grade_batch(root, spec, [tmp_path / "stderr_in_test.ipynb"], out, db_url, LIMITS,
+                         record_gradebook=False, log=lambda *_: None)
+    assert late.student_id == "stderr_in_test"
+    everyone = ["good", "invalid_json", "stderr_in_test", "wrong_cube"]
+    assert [r["student_id"] for r in csv.DictReader(open(out / "grades.csv"))] == everyone
+    report = json.loads((out / "report.json").read_text())
+    assert [s["student_id"] for s in report["submissions"]] == everyone
+    assert sorted(p.stem for p in (out / "feedback").glob("*.html")) == everyone

@@ -55,3 +55,22 @@ def test_clashing_ids_and_bad_inputs_are_errors(tmp_path):
     bad.write_text("not a zip")
     with pytest.raises(SubmissionError, match="not a readable zip"):
         find_submissions([bad], "hw", tmp_path / "s")
+
+
+CANVAS_PATTERN = r"^[^_]+_(?:LATE_)?(?P<student_id>\d+)_"   # the README's pattern for Canvas
+
+
+def test_canvas_export_names_give_the_numeric_canvas_user_id(tmp_path):
+    """Do Canvas's `<name>[_LATE]_<user id>_<submission id>_<file>` names give each student's user id,
+    even for two students both called smithjane, a late one, and a resubmission's `-1`?"""
+    archive = tmp_path / "submissions.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name in ("smithjane_48213_1910234_lora.ipynb", "smithjane_50177_1910299_lora.ipynb",
+                     "doejohn_LATE_49002_1911876_lora-1.ipynb"):
+            zf.writestr(name, "{}")
+    subs = find_submissions([archive], "lora", tmp_path / "scratch", id_pattern=CANVAS_PATTERN)
+    assert [(s.student_id, s.origin.split(":")[1]) for s in subs] == [
+        ("48213", "smithjane_48213_1910234_lora.ipynb"), ("49002", "doejohn_LATE_49002_1911876_lora-1.ipynb"),
+        ("50177", "smithjane_50177_1910299_lora.ipynb")]
+    with pytest.raises(SubmissionError, match="smithjane"):   # the name is no id: two students share it
+        find_submissions([archive], "lora", tmp_path / "scratch2", id_pattern=r"^(?P<student_id>[^_]+)_")
