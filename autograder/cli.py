@@ -1,4 +1,4 @@
-"""`python -m autograder release | check | grade | merge | student-edition`.
+"""`python -m autograder release | check | grade | merge | similarity | student-edition`.
 
 Exit status: 0 when the command did its job (for `grade`: every submission received a
 status, whatever the scores); 1 when `check` finds a failing task or a submission could not
@@ -57,6 +57,14 @@ def build_parser():
     p = sub.add_parser("merge", help="combine the output folders of sharded grade runs")
     p.add_argument("dirs", nargs="+", type=Path)
     p.add_argument("--out", type=Path, required=True)
+
+    p = sub.add_parser("similarity", help="instructors: list identical and near-identical submissions")
+    p.add_argument("assignment")
+    p.add_argument("submissions", nargs="+", help="notebooks, folders, nbgrader layouts or .zip files")
+    p.add_argument("--out", type=Path, default=None, help="default: grading/<assignment>")
+    p.add_argument("--threshold", type=float, default=0.8, help="smallest similarity listed (0 to 1)")
+    p.add_argument("--id-pattern", help="regex with a (?P<student_id>...) group, matched on file names")
+    p.add_argument("--db", help="gradebook URL (default from nbgrader_config.py)")
 
     p = sub.add_parser("student-edition", help="instructors: write the repository students get (no secrets)")
     p.add_argument("out", type=Path, help="a new (or empty) folder")
@@ -118,6 +126,32 @@ def _merge(args):
     return 0
 
 
+def _similarity(args):
+    import tempfile
+
+    from autograder import similarity
+    from autograder.submissions import DEFAULT_ID_PATTERN, SubmissionError, find_submissions
+
+    root = course_root()
+    spec = load_spec(default_db_url(root, nbgrader_config(root, args.db)), args.assignment)
+    out = args.out or root / "grading" / args.assignment
+    with tempfile.TemporaryDirectory(prefix="autograder-zip-") as scratch:
+        try:
+            subs = find_submissions(args.submissions, spec.name, Path(scratch), args.id_pattern or DEFAULT_ID_PATTERN)
+        except SubmissionError as err:
+            raise GraderError(str(err)) from None
+        prints = similarity.fingerprints({s.student_id: s.path for s in subs}, similarity.release_code(root, spec))
+    pairs = similarity.similar_pairs(prints, args.threshold)
+    out.mkdir(parents=True, exist_ok=True)
+    similarity.write_report(out / "similarity.csv", pairs)
+    for p in pairs:
+        kind = "identical file" if p.identical_file else "same code, renamed or reformatted" if p.same_code else ""
+        print(f"{p.similarity:.2f}  {p.student_a}  {p.student_b}  {kind}")
+    print(f"{spec.name}: {len(pairs)} pair(s) of {len(prints)} submission(s) at similarity >= {args.threshold:g}; "
+          f"written to {out / 'similarity.csv'}")
+    return 0
+
+
 def _student_edition(args):
     from autograder.edition import write_edition
 
@@ -130,4 +164,4 @@ def _student_edition(args):
 
 
 COMMANDS = {"release": _release, "check": _check, "grade": _grade, "merge": _merge,
-            "student-edition": _student_edition}
+            "similarity": _similarity, "student-edition": _student_edition}

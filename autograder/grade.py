@@ -41,6 +41,7 @@ def parse_shard(text):
 def grade_one(sub, spec, db_url, limits, lock, sandboxed=True) -> tuple:
     """Grade one submission; returns (Verdict, executed notebook or None). Never raises."""
     base = dict(student_id=sub.student_id, assignment=spec.name, max_score=spec.max_score,
+                graded_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), grader_version=grader_version(),
                 origin=sub.origin, score=0.0, release_digest=spec.release_digest)
     start = time.monotonic()
     try:
@@ -65,6 +66,15 @@ def grade_one(sub, spec, db_url, limits, lock, sandboxed=True) -> tuple:
         verdict, notebook = Verdict(**base, status=GRADER_ERROR, message=f"{type(err).__name__}: {err}"), None
     verdict.seconds = round(time.monotonic() - start, 2)
     return verdict, notebook
+
+
+def grader_version() -> str:
+    """The installed course package's version (pyproject.toml), shown on every feedback page."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("ai-researchers-roadmap")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def isolation(sandboxed, steps) -> str:

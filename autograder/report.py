@@ -63,6 +63,17 @@ border-bottom:1px solid #ddd;text-align:left;vertical-align:top}}.pass td:nth-ch
 <table><tr><th>task</th><th>result</th><th>points</th><th>message</th></tr>
 {rows}
 </table>
+{_provenance(v)}
 <p>Tasks marked <em>manual</em> are graded by hand; their points are not included above yet.</p>
 </body></html>
 """
+
+
+def _provenance(v) -> str:
+    """When and by what the file was graded, and which file: a student can check it is theirs."""
+    e = html.escape
+    parts = [f"graded {e(v.graded_at)}" if v.graded_at else "",
+             f"by autograder {e(v.grader_version)}" if v.grader_version else "",
+             f"file sha256 <code>{e(v.digest)}</code>" if v.digest else ""]
+    text = ", ".join(p for p in parts if p)
+    return f"<p class='provenance'><small>{text[:1].upper() + text[1:]}</small></p>" if text else ""

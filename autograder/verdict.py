@@ -46,6 +46,8 @@ class Verdict:
     notes: list = field(default_factory=list)   # errors raised by the student's own cells
     seed: int = None         # seeded the grader's test cells (autograder.seeding); None: not seeded
     release_digest: str = ""  # AssignmentSpec.release_digest of the tests and points it was graded with
+    graded_at: str = ""      # when, in UTC ("2026-12-01 23:50 UTC")
+    grader_version: str = ""  # the course package's version that graded it
 
     def to_dict(self):
         return asdict(self)

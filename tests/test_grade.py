@@ -176,3 +176,13 @@ def test_grading_late_submissions_keeps_the_class_in_the_reports(squares_course,
     report = json.loads((out / "report.json").read_text())
     assert [s["student_id"] for s in report["submissions"]] == everyone
     assert sorted(p.stem for p in (out / "feedback").glob("*.html")) == everyone
+
+
+def test_each_verdict_records_when_and_by_which_grader(batch):
+    """Does every graded verdict carry its UTC date and the grader's version (shown in feedback)?"""
+    import re
+    from importlib.metadata import version
+    good = batch[3]["good"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", good.graded_at), good.graded_at
+    assert good.grader_version == version("ai-researchers-roadmap")
+    assert good.digest in (batch[1] / "feedback" / "good.html").read_text()
