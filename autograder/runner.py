@@ -151,10 +151,11 @@ def run_notebook(nb, cwd: str, limits: Limits, steps=None, code="", box=None, se
     watcher.start()
     start = time.monotonic()
     status, message = OK, ""
+    where = {}
     try:
-        _execute(client, cwd, env, steps or {}, code, limits, box, seed)
+        _execute(client, cwd, env, steps or {}, code, limits, box, seed, where)
     except CellTimeoutError:
-        status, message = TIMEOUT, f"a cell ran longer than {limits.cell_timeout:g} s"
+        status, message = TIMEOUT, f"{describe_cell(nb, where.get('index'))} ran longer than {limits.cell_timeout:g} s"
     except DeadKernelError:
         status, message = DIED, "the kernel died while running the notebook"
     finally:
@@ -166,8 +167,24 @@ def run_notebook(nb, cwd: str, limits: Limits, steps=None, code="", box=None, se
     return RunOutcome(status, message, nb, time.monotonic() - start)
 
 
-def _execute(client, cwd, env, steps, code, limits, box, seed=None):
-    """nbclient's `execute`, cell by cell, with the grader's own cells run by a TrustedSession."""
+def describe_cell(nb, index) -> str:
+    """A cell as a student finds it: the test of a task, or their own cell by number and first line."""
+    if index is None or not 0 <= index < len(nb.cells):
+        return "a cell"
+    cell = nb.cells[index]
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+        return f"the test cell of task `{grade_id}`"
+    first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
+    first = first if len(first) <= 60 else first[:59] + "…"
+    return f"cell {index + 1} (`{first}`)" if first else f"cell {index + 1}"
+
+
+def _execute(client, cwd, env, steps, code, limits, box, seed=None, where=None):
+    """nbclient's `execute`, cell by cell, with the grader's own cells run by a TrustedSession.
+
+    where: gets "index", the cell being run (so a timeout can name it)."""
+    where = {} if where is None else where
     from autograder import trusted
 
     session = None
@@ -178,6 +195,7 @@ def _execute(client, cwd, env, steps, code, limits, box, seed=None):
     try:
         with client.setup_kernel(cwd=cwd, env=env):
             for index, cell in enumerate(client.nb.cells):
+                where["index"] = index
                 kind, source = steps.get(index, (None, None))
                 if kind == "test":
                     _run_test(client, session, cell, index, source)

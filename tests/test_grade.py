@@ -186,3 +186,9 @@ def test_each_verdict_records_when_and_by_which_grader(batch):
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", good.graded_at), good.graded_at
     assert good.grader_version == version("ai-researchers-roadmap")
     assert good.digest in (batch[1] / "feedback" / "good.html").read_text()
+
+
+def test_a_timeout_names_the_cell_that_ran_too_long(batch):
+    """Does the student learn which cell timed out (here the test of `square`, whose loop never ends)?"""
+    message = batch[3]["infinite_loop"].message
+    assert message.startswith("the test cell of task `square` ran longer than"), message

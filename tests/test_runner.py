@@ -62,3 +62,15 @@ def test_no_scratch_is_left_behind(overloaded):
     """Is every sandbox's scratch deleted, the 1200-deep folder chain included (and with it the job file)?"""
     *_, tmp = overloaded
     assert not list(tmp.iterdir()), sorted(p.name for p in tmp.iterdir())
+
+
+def test_describe_cell_names_a_task_test_or_the_students_cell():
+    """Is a test cell named by its task, and a student's cell by its number and first line?"""
+    import nbformat
+    from autograder.runner import describe_cell
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("\n# train\nfor epoch in range(10**9): pass"),
+                                         nbformat.v4.new_code_cell("assert True", metadata={
+                                             "nbgrader": {"grade": True, "grade_id": "mlp"}})])
+    assert describe_cell(nb, 0) == "cell 1 (`# train`)"
+    assert describe_cell(nb, 1) == "the test cell of task `mlp`"
+    assert describe_cell(nb, None) == "a cell"
