@@ -137,7 +137,8 @@ def _similarity(args):
     out = args.out or root / "grading" / args.assignment
     with tempfile.TemporaryDirectory(prefix="autograder-zip-") as scratch:
         try:
-            subs = find_submissions(args.submissions, spec.name, Path(scratch), args.id_pattern or DEFAULT_ID_PATTERN)
+            subs = find_submissions(args.submissions, spec.name, Path(scratch), args.id_pattern or DEFAULT_ID_PATTERN,
+                                    skipped=[])   # grade lists the files it skips
         except SubmissionError as err:
             raise GraderError(str(err)) from None
         prints = similarity.fingerprints({s.student_id: s.path for s in subs}, similarity.release_code(root, spec))

@@ -95,10 +95,14 @@ def grade_batch(root, spec, inputs, out: Path, db_url, limits, jobs=2, force=Fal
     results_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="autograder-zip-") as scratch:
         kwargs = {"id_pattern": id_pattern} if id_pattern else {}
-        subs = select_shard(find_submissions(inputs, spec.name, Path(scratch), **kwargs), shard)
+        skipped = []
+        subs = select_shard(find_submissions(inputs, spec.name, Path(scratch), skipped=skipped, **kwargs), shard)
         todo = [s for s in subs if force or not _already_graded(results_dir, s, spec.release_digest)]
         log(f"{spec.name}: {len(subs)} submission(s), {len(subs) - len(todo)} already graded, "
-            f"grading {len(todo)} with {jobs} job(s)")
+            f"grading {len(todo)} with {jobs} job(s)" + (f"; {len(skipped)} file(s) skipped" if skipped else ""))
+        for item in skipped:
+            log(f"  skipped {item.origin}: {item.reason}")
+        _write_skipped(out / "skipped.csv", skipped)
         progress, lock = Progress(len(todo)), threading.Lock()
         sandboxed = sandbox and bool(todo)
         missing = sandbox_mod.missing_reason() if sandboxed else ""
@@ -138,6 +142,15 @@ def saved_verdicts(results_dir: Path, assignment: str, log=print) -> dict:
         if verdict.assignment == assignment:
             verdicts[verdict.student_id] = verdict
     return verdicts
+
+
+def _write_skipped(path: Path, skipped) -> None:
+    """skipped.csv: every file of this run's inputs that was not graded, with the reason."""
+    import csv
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["file", "reason"])
+        writer.writerows([item.origin, item.reason] for item in skipped)
 
 
 def _save(results_dir: Path, verdict: Verdict):

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 DEFAULT_ID_PATTERN = r"^(?P<student_id>.+)\.ipynb$"
+# a student id names files and CSV cells: letters and digits first (no `=`, `+`, `-`, `@` that
+# a spreadsheet would run as a formula, no `..`), then also . _ @ + -, at most 128 characters
+VALID_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}")
 
 
 @dataclass(frozen=True)
@@ -28,19 +31,34 @@ class SubmissionError(ValueError):
     """The inputs cannot be turned into submissions (unreadable zip, clashing student ids...)."""
 
 
-def find_submissions(inputs, assignment, scratch: Path, id_pattern=DEFAULT_ID_PATTERN):
-    """Every submission in `inputs`, sorted by student id; student ids must be unique."""
+@dataclass(frozen=True)
+class Skipped:
+    """A file found among the inputs that is not graded, and why (listed for the instructor)."""
+    origin: str
+    reason: str
+
+
+def find_submissions(inputs, assignment, scratch: Path, id_pattern=DEFAULT_ID_PATTERN, skipped=None):
+    """Every submission in `inputs`, sorted by student id; student ids must be unique.
+
+    skipped: a list that receives a `Skipped` for every other file found (not a notebook, no
+    student id in its name, an invalid id, outside nbgrader's layout); without it the first
+    such file is a SubmissionError."""
     pattern = compile_id_pattern(id_pattern)
-    found = []
+    found, passed_over = [], []
     for item in map(Path, inputs):
         if item.is_dir():
-            found += _from_folder(item, assignment, pattern)
-        elif item.suffix == ".zip":
-            found += _from_zip(item, assignment, scratch, pattern)
+            found += _from_folder(item, assignment, pattern, passed_over)
+        elif item.suffix.lower() == ".zip":
+            found += _from_zip(item, assignment, scratch, pattern, passed_over)
         elif item.is_file():
-            found.append(Submission(_student_id(item.name, pattern), item, str(item)))
+            found += _named(item.name, item, str(item), pattern, passed_over)
         else:
             raise SubmissionError(f"{item}: no such file or folder")
+    if skipped is None and passed_over:
+        raise SubmissionError(f"{passed_over[0].origin}: {passed_over[0].reason}")
+    if skipped is not None:
+        skipped += passed_over
     ids = [s.student_id for s in found]
     clashes = sorted({i for i in ids if ids.count(i) > 1})
     if clashes:
@@ -59,26 +77,54 @@ def compile_id_pattern(text: str):
     return pattern
 
 
-def _student_id(name, pattern):
+def id_problem(student_id: str) -> str:
+    """Why `student_id` cannot name a student ("" when it can)."""
+    if VALID_ID.fullmatch(student_id) and student_id not in (".", ".."):
+        return ""
+    return (f"{student_id!r} is not a valid student id (letters and digits first, then also . _ @ + -, "
+            f"no spaces or brackets)")
+
+
+def _student(student_id, path, origin, passed_over) -> list:
+    """[Submission] for a valid id, else [] with the reason in `passed_over`."""
+    problem = id_problem(student_id)
+    if problem:
+        passed_over.append(Skipped(origin, problem))
+        return []
+    return [Submission(student_id, path, origin)]
+
+
+def _named(name, path, origin, pattern, passed_over) -> list:
+    """A notebook whose student id comes from its file name through the id pattern."""
+    if not name.lower().endswith(".ipynb"):
+        passed_over.append(Skipped(origin, "not a notebook (.ipynb)"))
+        return []
     match = pattern.search(name)
     if not match or not match.group("student_id"):
-        raise SubmissionError(f"{name!r}: the id pattern {pattern.pattern!r} finds no student id")
-    return match.group("student_id")
+        passed_over.append(Skipped(origin, f"the id pattern {pattern.pattern!r} finds no student id in its name"))
+        return []
+    return _student(match.group("student_id"), path, origin, passed_over)
 
 
-def _from_folder(folder: Path, assignment, pattern):
+def _from_folder(folder: Path, assignment, pattern, passed_over):
     """Flat `<student_id>.ipynb` files, or nbgrader's `<student_id>/<assignment>/*.ipynb` layout."""
-    found = [Submission(_student_id(p.name, pattern), p, str(p))
-             for p in sorted(folder.glob("*.ipynb"))]
-    for student_dir in sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")):
-        notebooks = sorted((student_dir / assignment).glob("*.ipynb"))
+    found = []
+    for p in sorted(folder.iterdir()):
+        if p.name.startswith("."):
+            continue
+        if p.is_file():
+            found += _named(p.name, p, str(p), pattern, passed_over)
+            continue
+        notebooks = sorted(q for q in (p / assignment).glob("*") if q.suffix.lower() == ".ipynb")
         if notebooks:  # a renamed notebook is still the student's: take the one that is there
-            preferred = [p for p in notebooks if p.stem == assignment] or notebooks
-            found.append(Submission(student_dir.name, preferred[0], str(preferred[0])))
+            preferred = [q for q in notebooks if q.stem == assignment] or notebooks
+            found += _student(p.name, preferred[0], str(preferred[0]), passed_over)
+        passed_over += [Skipped(str(q), f"not the notebook of nbgrader's {p.name}/{assignment}/ layout")
+                        for q in sorted(p.rglob("*")) if q.is_file() and (not notebooks or q != preferred[0])]
     return found
 
 
-def _from_zip(archive: Path, assignment, scratch: Path, pattern):
+def _from_zip(archive: Path, assignment, scratch: Path, pattern, passed_over):
     """A learning platform's export: notebooks anywhere inside; ids from each file's name."""
     try:
         zf = zipfile.ZipFile(archive)
@@ -89,17 +135,18 @@ def _from_zip(archive: Path, assignment, scratch: Path, pattern):
     with zf:
         for info in zf.infolist():
             inner = PurePosixPath(info.filename)
-            if info.is_dir() or inner.suffix != ".ipynb" or "__MACOSX" in inner.parts:
+            if info.is_dir() or "__MACOSX" in inner.parts:
                 continue
-            parts = inner.parts
-            # nbgrader layout inside the zip: <student>/<assignment>/<nb>.ipynb
-            if len(parts) >= 3 and parts[-2] == assignment:
-                student = parts[-3]
-            else:
-                student = _student_id(inner.name, pattern)
+            origin, parts = f"{archive.name}:{info.filename}", inner.parts
             dest = target / f"{len(found):05d}.ipynb"   # never trust the archive's paths
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src:
-                dest.write_bytes(src.read(64 * 2**20 + 1))
-            found.append(Submission(student, dest, f"{archive.name}:{info.filename}"))
+            # nbgrader layout inside the zip: <student>/<assignment>/<nb>.ipynb
+            if len(parts) >= 3 and parts[-2] == assignment and inner.suffix.lower() == ".ipynb":
+                new = _student(parts[-3], dest, origin, passed_over)
+            else:
+                new = _named(inner.name, dest, origin, pattern, passed_over)
+            if new:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src:
+                    dest.write_bytes(src.read(64 * 2**20 + 1))
+                found += new
     return found

@@ -1,6 +1,7 @@
 """autograder/grade.py: one batch of broken, hostile and good submissions, each with its status."""
 import csv
 import json
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -192,3 +193,20 @@ def test_a_timeout_names_the_cell_that_ran_too_long(batch):
     """Does the student learn which cell timed out (here the test of `square`, whose loop never ends)?"""
     message = batch[3]["infinite_loop"].message
     assert message.startswith("the test cell of task `square` ran longer than"), message
+
+
+def test_skipped_files_are_logged_and_listed(squares_course, tmp_path):
+    """Does a folder with a stray file and an invalid id grade the rest and list both in skipped.csv?"""
+    root, db_url, spec, release = squares_course
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.ipynb").write_bytes(RECIPES["good"](release))
+    (folder / "good (1).ipynb").write_bytes(RECIPES["good"](release))
+    (folder / "notes.txt").write_text("")
+    lines = []
+    verdicts = grade_batch(root, spec, [folder], tmp_path / "out", db_url, LIMITS, record_gradebook=False,
+                           log=lines.append)
+    assert [v.student_id for v in verdicts] == ["good"]
+    assert "; 2 file(s) skipped" in lines[0] and any("notes.txt: not a notebook" in line for line in lines)
+    rows = list(csv.DictReader(open(tmp_path / "out" / "skipped.csv")))
+    assert sorted(Path(r["file"]).name for r in rows) == ["good (1).ipynb", "notes.txt"]

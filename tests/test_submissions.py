@@ -1,5 +1,6 @@
 """autograder/submissions.py: notebooks, folders, nbgrader layouts and zips, read-only."""
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +75,31 @@ def test_canvas_export_names_give_the_numeric_canvas_user_id(tmp_path):
         ("50177", "smithjane_50177_1910299_lora.ipynb")]
     with pytest.raises(SubmissionError, match="smithjane"):   # the name is no id: two students share it
         find_submissions([archive], "lora", tmp_path / "scratch2", id_pattern=r"^(?P<student_id>[^_]+)_")
+
+
+def test_every_other_file_is_listed_as_skipped_with_its_reason(tmp_path):
+    """Are a .IPYNB, a .py, a .pdf, a stray nested file, a name the pattern misses and invalid ids
+    (`doe john (1)`, `..`, a spreadsheet formula) listed with reasons, while the rest is found?"""
+    from autograder.submissions import Skipped
+    folder = tmp_path / "in"
+    for name in ("alice.ipynb", "BOB.IPYNB", "notes.py", "report.pdf", "doe john (1).ipynb",
+                 "=HYPERLINK(1).ipynb", "carol/hw/hw.ipynb", "carol/hw/scratch.txt", "misc/old/x.ipynb"):
+        _nb(folder / name)
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("../hw/x.ipynb", "{}")             # nbgrader layout with the student `..`
+        zf.writestr("dave_12_hw.ipynb", "{}")
+        zf.writestr("readme.txt", "")
+    skipped = []
+    subs = find_submissions([folder, archive], "hw", tmp_path / "s", id_pattern=r"^(?P<student_id>[^_.]+)[_.]",
+                            skipped=skipped)
+    assert [s.student_id for s in subs] == ["BOB", "alice", "carol", "dave"]
+    reasons = {Path(item.origin).name if ":" not in item.origin else item.origin: item.reason for item in skipped}
+    assert reasons["notes.py"] == reasons["report.pdf"] == reasons["class.zip:readme.txt"] == "not a notebook (.ipynb)"
+    assert "not a valid student id" in reasons["doe john (1).ipynb"]
+    assert "not a valid student id" in reasons["=HYPERLINK(1).ipynb"]
+    assert "not a valid student id" in reasons["class.zip:../hw/x.ipynb"]
+    assert "layout" in reasons["scratch.txt"] and "layout" in reasons["x.ipynb"]
+    assert all(isinstance(item, Skipped) for item in skipped) and len(skipped) == 8
+    with pytest.raises(SubmissionError, match="notes.py"):       # without a list: the first is an error
+        find_submissions([folder / "notes.py"], "hw", tmp_path / "s2")
