@@ -57,6 +57,8 @@ def build_parser():
     p = sub.add_parser("merge", help="combine the output folders of sharded grade runs")
     p.add_argument("dirs", nargs="+", type=Path)
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--db", help="gradebook URL to record the merged grades in (default from nbgrader_config.py)")
+    p.add_argument("--no-gradebook", action="store_true", help="write the merged reports only")
 
     p = sub.add_parser("similarity", help="instructors: list identical and near-identical submissions")
     p.add_argument("assignment")
@@ -122,7 +124,11 @@ def _grade(args):
 def _merge(args):
     from autograder.merge import merge
 
-    merge(args.dirs, args.out)
+    if args.no_gradebook:
+        merge(args.dirs, args.out)
+    else:
+        root = course_root()
+        merge(args.dirs, args.out, root=root, db_url=default_db_url(root, nbgrader_config(root, args.db)))
     return 0
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from autograder import gradebook, report, sandbox as sandbox_mod, seeding, trusted
 from autograder.progress import Progress
 from autograder.runner import OK, run_isolated
-from autograder.sanitize import Rejected, prepare
+from autograder.sanitize import Rejected, prepare, safe_text
 from autograder.submissions import find_submissions
 from autograder.verdict import Verdict, cell_errors, decide
 
@@ -53,6 +53,7 @@ def grade_one(sub, spec, db_url, limits, lock, sandboxed=True) -> tuple:
         seed = seeding.submission_seed(spec.name, sub.student_id, base["digest"]) if steps else None
         outcome = run_isolated(prepared.notebook, limits, steps=steps, code=trusted.submitted_code(prepared.notebook),
                                sandboxed=sandboxed, seed=seed)
+        outcome.notebook, outcome.message = safe_text(outcome.notebook), safe_text(outcome.message)   # what it printed
         tasks, score = decide(outcome.notebook, spec, outcome.status, outcome.message)
         base["isolation"] = isolation(sandboxed, steps)
         status = GRADED if outcome.status == OK else outcome.status
@@ -114,10 +115,7 @@ def grade_batch(root, spec, inputs, out: Path, db_url, limits, jobs=2, force=Fal
             futures = [pool.submit(grade_one, s, spec, db_url, limits, lock, sandboxed) for s in todo]
             for future in as_completed(futures):
                 verdict, notebook = future.result()
-                _save(results_dir, verdict)
-                if record_gradebook:
-                    with lock:
-                        gradebook.record(root, db_url, spec, verdict, notebook)
+                _record(verdict, notebook, root, spec, out, db_url if record_gradebook else None, lock)
                 progress.step(f"{verdict.student_id}: {verdict.status} {verdict.score:g}/{verdict.max_score:g}")
         progress.close()
     everyone = saved_verdicts(results_dir, spec.name, log)
@@ -142,6 +140,21 @@ def saved_verdicts(results_dir: Path, assignment: str, log=print) -> dict:
         if verdict.assignment == assignment:
             verdicts[verdict.student_id] = verdict
     return verdicts
+
+
+def _record(verdict, notebook, root, spec, out, db_url, lock) -> None:
+    """Save one verdict, its autograded notebook (which travels with the shard's folder, see
+    merge) and, with a db_url, its gradebook records. A failure here is this student's status."""
+    try:
+        if notebook is not None:
+            gradebook.write_autograded(out / "autograded", spec, verdict.student_id, notebook)
+        if db_url:
+            with lock:
+                gradebook.record(root, db_url, spec, verdict, notebook)
+    except Exception as err:  # the grader's own failure for this one submission, never the batch's
+        verdict.status, verdict.score = GRADER_ERROR, 0.0
+        verdict.message = f"recording this grade failed: {type(err).__name__}: {err}"[:500]
+    _save(results_dir=out / "results", verdict=verdict)
 
 
 def _write_skipped(path: Path, skipped) -> None:

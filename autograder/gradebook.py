@@ -39,9 +39,22 @@ def record(root, db_url, spec, verdict, notebook=None) -> None:
             grade.needs_manual_grade = task.result == MANUAL and grade.manual_score is None
         gb.db.commit()
     if notebook is not None:
-        folder = autograded_dir(root) / verdict.student_id / spec.name
-        folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(without_hidden_tests(notebook), folder / f"{spec.notebook}.ipynb")
+        write_autograded(autograded_dir(root), spec, verdict.student_id, notebook)
+
+
+def write_autograded(folder: Path, spec, student_id: str, notebook) -> Path:
+    """Write the executed notebook, hidden tests cut out, in nbgrader's
+    `<folder>/<student>/<assignment>/<notebook>.ipynb` layout; returns its path."""
+    path = Path(folder) / student_id / spec.name / f"{spec.notebook}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(without_hidden_tests(notebook), path)
+    return path
+
+
+def read_autograded(folder: Path, spec, student_id: str):
+    """The notebook `write_autograded` wrote there, or None."""
+    path = Path(folder) / student_id / spec.name / f"{spec.notebook}.ipynb"
+    return nbformat.read(path, as_version=4) if path.exists() else None
 
 
 def without_hidden_tests(notebook):

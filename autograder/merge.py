@@ -36,10 +36,14 @@ def _same_result(a: Verdict, b: Verdict) -> bool:
     return (a.digest, a.status, a.score, a.tasks) == (b.digest, b.status, b.score, b.tasks)
 
 
-def merge(dirs, out: Path, log=print) -> list:
+def merge(dirs, out: Path, log=print, root=None, db_url=None) -> list:
     """Read each DIR/report.json; write the union under `out`. Shards must grade the same
-    release of the same assignment, and a student found in two shards must have the same result."""
-    spec, digest, verdicts = None, None, {}
+    release of the same assignment, and a student found in two shards must have the same result.
+
+    db_url (with the course `root`): also record every verdict in that gradebook, with the
+    autograded notebook the shard brought back (DIR/autograded/), so formgrader and
+    `nbgrader export` see the whole class; hand-given scores there are kept."""
+    spec, digest, verdicts, source = None, None, {}, {}
     for folder in _distinct(dirs):
         data = _read_report(folder)
         if spec is None:
@@ -56,11 +60,30 @@ def merge(dirs, out: Path, log=print) -> list:
             if old is not None and not _same_result(old, v):
                 raise GraderError(f"student {v.student_id} was graded in two shards with different results")
             verdicts[v.student_id] = v
+            source[v.student_id] = folder
     if spec is None:
         raise GraderError("nothing to merge")
+    if db_url:
+        _record_all(root, db_url, spec.name, digest, verdicts, source, out)
     (out / "results").mkdir(parents=True, exist_ok=True)
     for v in verdicts.values():
         (out / "results" / f"{v.student_id}.json").write_text(json.dumps(v.to_dict(), indent=1))
     report.write_all(out, spec, list(verdicts.values()), release_digest=digest)
     log(f"merged {len(verdicts)} submission(s) of {spec.name} from {len(dirs)} folder(s) into {out}")
     return list(verdicts.values())
+
+
+def _record_all(root, db_url, name, digest, verdicts, source, out) -> None:
+    """Record the merged verdicts in the gradebook and gather the autograded notebooks in `out`."""
+    from autograder import gradebook
+    from autograder.course import load_spec
+
+    spec = load_spec(db_url, name)
+    if spec.release_digest != digest:
+        raise GraderError(f"the gradebook holds another release of {name} than the shards graded: "
+                          f"release it as they did, or regrade them")
+    for student, verdict in sorted(verdicts.items()):
+        notebook = gradebook.read_autograded(source[student] / "autograded", spec, student)
+        if notebook is not None:
+            gradebook.write_autograded(out / "autograded", spec, student, notebook)
+        gradebook.record(root, db_url, spec, verdict, notebook)

@@ -6,6 +6,7 @@ each such cell is put back, hidden tests included, through nbgrader's own prepro
 """
 import copy
 import json
+import re
 from dataclasses import dataclass, field
 
 import nbformat
@@ -49,7 +50,26 @@ def read_notebook(data: bytes):
         raise Rejected(INVALID, f"the notebook's structure is invalid ({str(err).splitlines()[0][:160]})") from None
     if not nb.cells:
         raise Rejected(INVALID, "the notebook has no cells")
-    return nb
+    return safe_text(nb)
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def safe_text(value):
+    """`value` with every string made encodable as UTF-8: a lone surrogate ("\\ud800", legal in
+    JSON's escapes and in Python strings) becomes U+FFFD. Applied once to whatever enters the
+    grader from a submission (the file, then what its run printed), so no later write fails."""
+    if isinstance(value, str):
+        return SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        for key in list(value):
+            value[key] = safe_text(value[key])
+        return value
+    if isinstance(value, list):
+        value[:] = [safe_text(v) for v in value]
+        return value
+    return value
 
 
 def _grade_id(cell):

@@ -210,3 +210,27 @@ def test_skipped_files_are_logged_and_listed(squares_course, tmp_path):
     assert "; 2 file(s) skipped" in lines[0] and any("notes.txt: not a notebook" in line for line in lines)
     rows = list(csv.DictReader(open(tmp_path / "out" / "skipped.csv")))
     assert sorted(Path(r["file"]).name for r in rows) == ["good (1).ipynb", "notes.txt"]
+
+
+def test_lone_surrogates_are_one_students_text_not_the_batchs_failure(squares_course, tmp_path):
+    """A lone surrogate (legal in JSON, unencodable in UTF-8) in a written answer and in an
+    exception message: is the student graded, the neighbour too, and every report written?"""
+    from fixtures.broken import solved
+
+    root, db_url, spec, release = squares_course
+    nb = solved(release)
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "explain")
+    answer.source = "Because \ud800 squares are products."
+    nb.cells.insert(2, nbformat.v4.new_code_cell("print(chr(0xD800))\nraise ValueError('bad ' + chr(0xDFFF))"))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "surrogate.ipynb").write_text(json.dumps(nb))          # ensure_ascii: "\ud800" in the file
+    (folder / "good.ipynb").write_bytes(RECIPES["good"](release))
+    out = tmp_path / "out"
+    verdicts = {v.student_id: v for v in grade_batch(root, spec, [folder], out, db_url, LIMITS,
+                                                     log=lambda *_: None)}
+    assert (verdicts["good"].status, verdicts["good"].score) == ("graded", 5)
+    assert (verdicts["surrogate"].status, verdicts["surrogate"].score) == ("graded", 5), verdicts["surrogate"].message
+    autograded = (out / "autograded" / "surrogate" / "squares" / "squares.ipynb").read_text(encoding="utf-8")
+    assert "Because \ufffd squares are products." in autograded
+    assert len(list(csv.DictReader(open(out / "grades.csv")))) == 2
