@@ -162,8 +162,12 @@ def run_notebook(nb, cwd: str, limits: Limits, steps=None, code="", box=None, se
         done.set()
     if tripped.is_set():
         status, message = MEMORY, f"the notebook used more than {limits.memory_mb} MB of memory"
-    elif _has_memory_error(nb):
+    elif _has_memory_error(nb, steps or {}):
         status, message = MEMORY, f"the notebook ran out of memory (limit {limits.memory_mb} MB)"
+    grader_side = _grader_memory_error(nb, steps or {})
+    if grader_side is not None:
+        raise RuntimeError(f"the grader ran out of memory in {describe_cell(nb, grader_side)}, "
+                           f"not the student's kernel: regrade, with more memory for the grader")
     return RunOutcome(status, message, nb, time.monotonic() - start)
 
 
@@ -233,9 +237,23 @@ def _run_test(client, session, cell, index, source):
         client.nb.cells[index] = cell       # nbclient stored the serve cell in its place
 
 
-def _has_memory_error(nb) -> bool:
-    return any(o.get("output_type") == "error" and any(m in f"{o.ename}: {o.evalue}" for m in MEMORY_ERRORS)
-               for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+def _memory_errors(cell) -> list:
+    return [o for o in cell.get("outputs", []) if o.get("output_type") == "error"
+            and any(m in f"{o.ename}: {o.evalue}" for m in MEMORY_ERRORS)]
+
+
+def _has_memory_error(nb, steps) -> bool:
+    """Did the student's code run out of memory: in a cell the kernel ran, or relayed by the
+    handle into a test cell the grader ran ("square raised MemoryError")?"""
+    return any(o.ename != "MemoryError" or steps.get(i, ("",))[0] != "test"
+               for i, c in enumerate(nb.cells) if c.cell_type == "code" for o in _memory_errors(c))
+
+
+def _grader_memory_error(nb, steps):
+    """The index of a test cell whose own code, run in the grader, raised MemoryError, or None:
+    that is the grader's failure, never the student's memory_exceeded."""
+    return next((i for i, c in enumerate(nb.cells) if steps.get(i, ("",))[0] == "test"
+                 and any(o.ename == "MemoryError" for o in _memory_errors(c))), None)
 
 
 def run_isolated(nb, limits: Limits, cwd=None, steps=None, code="", sandboxed=False, seed=None) -> RunOutcome:

@@ -74,3 +74,20 @@ def test_describe_cell_names_a_task_test_or_the_students_cell():
     assert describe_cell(nb, 0) == "cell 1 (`# train`)"
     assert describe_cell(nb, 1) == "the test cell of task `mlp`"
     assert describe_cell(nb, None) == "a cell"
+
+
+def test_a_memory_error_in_the_grader_is_not_the_students():
+    """Is a MemoryError raised by a test's own code (run in the grader) kept apart from one the
+    student's code raised, in their cell or relayed by the handle?"""
+    import nbformat
+    from autograder.runner import _grader_memory_error, _has_memory_error
+    error = lambda ename, evalue: nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[])
+    cells = [nbformat.v4.new_code_cell("x = [0] * 10**12"), nbformat.v4.new_code_cell("test")]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    steps = {1: ("test", "test")}
+    cells[1].outputs = [error("MemoryError", "")]                    # the grader's own allocation
+    assert (_has_memory_error(nb, steps), _grader_memory_error(nb, steps)) == (False, 1)
+    cells[1].outputs = [error("StudentError", "square raised MemoryError")]   # relayed from the kernel
+    assert (_has_memory_error(nb, steps), _grader_memory_error(nb, steps)) == (True, None)
+    cells[1].outputs, cells[0].outputs = [], [error("MemoryError", "")]     # the student's own cell
+    assert (_has_memory_error(nb, steps), _grader_memory_error(nb, steps)) == (True, None)
