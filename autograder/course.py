@@ -43,6 +43,17 @@ def default_db_url(root: Path, config) -> str:
     return url
 
 
+def nbgrader_meta(cell) -> dict:
+    """A cell's nbgrader metadata, or {} (a submission may hold anything there)."""
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta if isinstance(meta, dict) else {}
+
+
+def grade_id(cell):
+    """A cell's nbgrader grade_id, or None."""
+    return nbgrader_meta(cell).get("grade_id")
+
+
 def strip_hidden(source: str) -> str:
     """A test cell's source as students see it: hidden-test regions removed, exactly as nbgrader does."""
     if "### BEGIN HIDDEN TESTS" not in source:

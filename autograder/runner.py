@@ -175,10 +175,12 @@ def describe_cell(nb, index) -> str:
     """A cell as a student finds it: the test of a task, or their own cell by number and first line."""
     if index is None or not 0 <= index < len(nb.cells):
         return "a cell"
+    from autograder.course import nbgrader_meta
+
     cell = nb.cells[index]
-    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-    if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
-        return f"the test cell of task `{grade_id}`"
+    meta = nbgrader_meta(cell)
+    if meta.get("grade"):
+        return f"the test cell of task `{meta.get('grade_id')}`"
     first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
     first = first if len(first) <= 60 else first[:59] + "…"
     return f"cell {index + 1} (`{first}`)" if first else f"cell {index + 1}"

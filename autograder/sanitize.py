@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from autograder.course import strip_hidden
+from autograder.course import grade_id as _grade_id, strip_hidden
 
 INVALID, WRONG = "invalid_notebook", "wrong_assignment"
 
@@ -70,11 +70,6 @@ def safe_text(value):
         value[:] = [safe_text(v) for v in value]
         return value
     return value
-
-
-def _grade_id(cell):
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return meta.get("grade_id") if isinstance(meta, dict) else None
 
 
 def find_tampering(nb, spec) -> list:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.course import strip_hidden
+from autograder.course import grade_id, nbgrader_meta, strip_hidden
 
 KEEP = set(keyword.kwlist) | set(dir(builtins))
 SKIP = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
@@ -74,7 +74,7 @@ def shingles(seq: list, k: int) -> set:
 def student_code(nb, solution_ids) -> str:
     """The submission's solution cells (by grade_id), in notebook order, as one text."""
     cells = [c.source for c in nb.cells if c.cell_type == "code"
-             and c.get("metadata", {}).get("nbgrader", {}).get("grade_id") in solution_ids]
+             and grade_id(c) in solution_ids]
     return "\n".join(cells)
 
 
@@ -94,8 +94,8 @@ def fingerprints(paths: dict, release_code: str, k: int = 8) -> dict:
 
 
 def _solution_ids(nb) -> set:
-    return {c.metadata.nbgrader["grade_id"] for c in nb.cells
-            if c.get("metadata", {}).get("nbgrader", {}).get("solution") and c.cell_type == "code"}
+    return {grade_id(c) for c in nb.cells
+            if nbgrader_meta(c).get("solution") and c.cell_type == "code"}
 
 
 def similar_pairs(prints: dict, threshold: float = 0.8) -> list:

@@ -20,14 +20,10 @@ import time
 import nbformat
 
 from autograder import handle, seeding
+from autograder.course import grade_id as _grade_id
 
 TRUSTED_MARK = "# trusted: the grader runs this cell too"
 SERVE = "__import__('autograder.handle').handle.serve(globals(), {path!r})"
-
-
-def _grade_id(cell):
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return meta.get("grade_id") if isinstance(meta, dict) else None
 
 
 def plan(nb, spec):
