@@ -1,4 +1,4 @@
-"""`python -m autograder release | check | grade | merge | similarity | student-edition`.
+"""`python -m autograder release | check | grade | merge | similarity | report | export | student-edition`.
 
 Exit status: 0 when the command did its job (for `grade`: every submission received a
 status, whatever the scores); 1 when `check` finds a failing task or a submission could not
@@ -68,6 +68,23 @@ def build_parser():
     p.add_argument("--id-pattern", help="regex with a (?P<student_id>...) group, matched on file names")
     p.add_argument("--db", help="gradebook URL (default from nbgrader_config.py)")
 
+    p = sub.add_parser("report", help="instructors: rewrite a grading folder's reports with the grades given by hand")
+    p.add_argument("assignment")
+    p.add_argument("--out", type=Path, default=None, help="the grading folder (default: grading/<assignment>)")
+    p.add_argument("--db", help="gradebook URL (default from nbgrader_config.py)")
+
+    p = sub.add_parser("export", help="instructors: final grades (automatic + by hand) for a learning platform")
+    p.add_argument("assignments", nargs="*", help="default: every assignment in the gradebook")
+    p.add_argument("--out", type=Path, required=True, help="the CSV file to write")
+    p.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv")
+    p.add_argument("--roster", type=Path, help="CSV with student_id and the platform's ids (name, canvas_id, "
+                   "sis_user_id, sis_login_id, section, email, idnumber)")
+    p.add_argument("--column", action="append", default=[], metavar="ASSIGNMENT=HEADER",
+                   help='Canvas column for an assignment, e.g. backprop="Backprop (12345)"')
+    p.add_argument("--identity", choices=["email", "idnumber"], default="email",
+                   help="the roster column Moodle maps students by")
+    p.add_argument("--db", help="gradebook URL (default from nbgrader_config.py)")
+
     p = sub.add_parser("student-edition", help="instructors: write the repository students get (no secrets)")
     p.add_argument("out", type=Path, help="a new (or empty) folder")
     return parser
@@ -132,6 +149,43 @@ def _merge(args):
     return 0
 
 
+def _report(args):
+    from autograder import gradebook, report
+    from autograder.grade import saved_verdicts
+
+    root = course_root()
+    db_url = default_db_url(root, nbgrader_config(root, args.db))
+    spec = load_spec(db_url, args.assignment)
+    out = args.out or root / "grading" / args.assignment
+    verdicts = saved_verdicts(out / "results", spec.name)
+    if not verdicts:
+        raise GraderError(f"no results of {spec.name} in {out / 'results'}: grade first, or give --out")
+    hand = gradebook.hand_grades(db_url, spec)
+    report.write_all(out, spec, list(verdicts.values()), hand=hand)
+    print(f"rewrote the reports of {len(verdicts)} student(s) in {out}, {len(hand)} with grades given by hand")
+    return 0
+
+
+def _export(args):
+    from autograder.course import released_assignments
+    from autograder.export import export
+
+    root = course_root()
+    db_url = default_db_url(root, nbgrader_config(root, args.db))
+    columns = {}
+    for item in args.column:
+        name, sep, header = item.partition("=")
+        if not sep or not name or not header:
+            raise GraderError(f"--column takes ASSIGNMENT=HEADER, got {item!r}")
+        columns[name] = header
+    known = released_assignments(db_url)
+    unknown = [a for a in args.assignments if a not in known]
+    if unknown:
+        raise GraderError(f"unknown assignment(s) {', '.join(unknown)}: the gradebook has {', '.join(known) or 'none'}")
+    export(db_url, args.assignments or known, args.out, args.format, args.roster, columns, args.identity)
+    return 0
+
+
 def _similarity(args):
     import tempfile
 
@@ -171,4 +225,5 @@ def _student_edition(args):
 
 
 COMMANDS = {"release": _release, "check": _check, "grade": _grade, "merge": _merge,
-            "similarity": _similarity, "student-edition": _student_edition}
+            "similarity": _similarity, "report": _report, "export": _export,
+            "student-edition": _student_edition}

@@ -119,6 +119,17 @@ def _missing_gradebook(db_url: str) -> str:
     return "" if path.is_file() else f"no gradebook at {path}: run `python -m autograder release` first"
 
 
+def released_assignments(db_url: str) -> list:
+    """Sorted names of the assignments released into the gradebook."""
+    from nbgrader.api import Gradebook
+
+    missing = _missing_gradebook(db_url)
+    if missing:
+        raise GraderError(missing)
+    with Gradebook(db_url) as gb:
+        return sorted(a.name for a in gb.assignments)
+
+
 def load_spec(db_url: str, assignment: str) -> AssignmentSpec:
     """Read an assignment's cells and points from the gradebook (made by `release`)."""
     from nbgrader.api import Gradebook, MissingEntry

@@ -123,8 +123,9 @@ def grade_batch(root, spec, inputs, out: Path, db_url, limits, jobs=2, force=Fal
     if stale:
         log(f"WARNING: {len(stale)} result(s) in {out} were graded with other tests or points "
             f"({', '.join(stale[:5])}{'...' if len(stale) > 5 else ''}): grade their files again to update them")
-    report.write_all(out, spec, list(everyone.values()))
+    report.write_all(out, spec, list(everyone.values()), hand=gradebook.read_hand_grades(db_url if record_gradebook else None, spec, log))
     return [everyone[s.student_id] for s in subs]
+
 
 
 def saved_verdicts(results_dir: Path, assignment: str, log=print) -> dict:

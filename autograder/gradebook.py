@@ -6,6 +6,7 @@ and automatic scores together.
 """
 import copy
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -72,3 +73,43 @@ def without_hidden_tests(notebook):
             if output.get("output_type") == "error":
                 output["traceback"] = [f"{output.get('ename', '')}: {output.get('evalue', '')}"]
     return notebook
+
+
+@dataclass(frozen=True)
+class HandGrade:
+    """What the instructor entered in formgrader for one task: a score (None: not given) and a comment."""
+    score: float = None
+    comment: str = ""
+
+
+def hand_grades(db_url, spec) -> dict:
+    """student id -> {task: HandGrade} for every task of `spec` given a score or a comment by hand."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    out = {}
+    with Gradebook(db_url) as gb:
+        try:
+            submissions = gb.assignment_submissions(spec.name)
+        except MissingEntry:
+            return {}
+        for submission in submissions:
+            for notebook in submission.notebooks:
+                comments = {c.name: (c.manual_comment or "").strip() for c in notebook.comments}
+                for grade in notebook.grades:
+                    hand = HandGrade(grade.manual_score, comments.get(grade.name, ""))
+                    if hand.score is not None or hand.comment:
+                        out.setdefault(submission.student.id, {})[grade.name] = hand
+    return out
+
+
+def read_hand_grades(db_url, spec, log=print) -> dict:
+    """The gradebook's hand-given scores and comments for the reports ({} without a gradebook, or
+    with a warning if it cannot be read: the automatic grades are reported all the same)."""
+    if not db_url:
+        return {}
+    try:
+        return hand_grades(db_url, spec)
+    except Exception as err:  # the reports must still be written
+        log(f"WARNING: hand-given grades could not be read from the gradebook ({type(err).__name__}: {err}); "
+            f"the reports show automatic scores only")
+        return {}

@@ -68,7 +68,9 @@ def merge(dirs, out: Path, log=print, root=None, db_url=None) -> list:
     (out / "results").mkdir(parents=True, exist_ok=True)
     for v in verdicts.values():
         (out / "results" / f"{v.student_id}.json").write_text(json.dumps(v.to_dict(), indent=1))
-    report.write_all(out, spec, list(verdicts.values()), release_digest=digest)
+    from autograder.gradebook import read_hand_grades
+
+    report.write_all(out, spec, list(verdicts.values()), release_digest=digest, hand=read_hand_grades(db_url, spec, log))
     log(f"merged {len(verdicts)} submission(s) of {spec.name} from {len(dirs)} folder(s) into {out}")
     return list(verdicts.values())
 

@@ -1,6 +1,10 @@
 """Write a batch's outputs: grades.csv, report.json and one feedback page per student.
 
-Feedback shows each task's result and message, never a test's source.
+Feedback shows each task's result and message, never a test's source. Scores and comments the
+instructor gave by hand in formgrader (`hand`: student id -> {task: gradebook.HandGrade}) count
+in grades.csv and the feedback page: a hand-given score replaces the automatic one for its
+task, as nbgrader's own totals do, and a task still waiting for one is counted in
+`manual_pending`, so the score is final only when that is 0.
 """
 import csv
 import html
@@ -10,13 +14,15 @@ from pathlib import Path
 FIXED_COLUMNS = ["student_id", "assignment", "score", "max_score", "status"]
 
 
-def write_all(out: Path, spec, verdicts, release_digest=None) -> None:
+def write_all(out: Path, spec, verdicts, release_digest=None, hand=None) -> None:
     """grades.csv, report.json and feedback/<student_id>.html for `verdicts`, sorted by student.
 
-    release_digest: of the tests and points graded with (default: the spec's; `merge` passes the shards')."""
+    release_digest: of the tests and points graded with (default: the spec's; `merge` passes the shards').
+    hand: scores and comments given by hand, from `gradebook.hand_grades` (default: none)."""
     verdicts = sorted(verdicts, key=lambda v: v.student_id)
+    hand = hand or {}
     task_ids = [c.grade_id for c in spec.graded]
-    write_csv(out / "grades.csv", task_ids, verdicts)
+    write_csv(out / "grades.csv", task_ids, verdicts, hand)
     report = {"assignment": spec.name, "max_score": spec.max_score,
               "release_digest": release_digest or spec.release_digest,
               "tasks": [{"task": c.grade_id, "points": c.points, "manual": c.manual} for c in spec.graded],
@@ -24,27 +30,58 @@ def write_all(out: Path, spec, verdicts, release_digest=None) -> None:
     (out / "report.json").write_text(json.dumps(report, indent=1))
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     for v in verdicts:
-        (out / "feedback" / f"{v.student_id}.html").write_text(feedback_html(v))
+        (out / "feedback" / f"{v.student_id}.html").write_text(feedback_html(v, hand.get(v.student_id)))
 
 
-def write_csv(path: Path, task_ids, verdicts) -> None:
-    """One row per student: the fixed columns, one column per graded task, then `tampered`."""
+def final_points(task, hand: dict):
+    """A task's points with the hand-given score in place of the automatic one (None: none yet)."""
+    given = hand.get(task.task)
+    return given.score if given is not None and given.score is not None else task.points
+
+
+def totals(v, hand=None) -> tuple:
+    """(score, tasks still waiting for a hand-given score) of a verdict, hand grades counted."""
+    points = [final_points(t, hand or {}) for t in v.tasks]
+    if not v.tasks:
+        return v.score, 0
+    return sum(p for p in points if p is not None), sum(p is None for p in points)
+
+
+def write_csv(path: Path, task_ids, verdicts, hand=None) -> None:
+    """One row per student: the fixed columns, one column per graded task, `tampered` and
+    `manual_pending` (tasks still to be graded by hand: the score is final when it is 0)."""
+    hand = hand or {}
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(FIXED_COLUMNS + task_ids + ["tampered"])
+        writer.writerow(FIXED_COLUMNS + task_ids + ["tampered", "manual_pending"])
         for v in verdicts:
-            points = {t.task: ("" if t.points is None else f"{t.points:g}") for t in v.tasks}
-            writer.writerow([v.student_id, v.assignment, f"{v.score:g}", f"{v.max_score:g}", v.status]
-                            + [points.get(t, "") for t in task_ids] + [str(v.tampered).lower()])
+            given = hand.get(v.student_id, {})
+            points = {t.task: _points(final_points(t, given)) for t in v.tasks}
+            score, pending = totals(v, given)
+            writer.writerow([v.student_id, v.assignment, f"{score:g}", f"{v.max_score:g}", v.status]
+                            + [points.get(t, "") for t in task_ids] + [str(v.tampered).lower(), pending])
 
 
-def feedback_html(v) -> str:
-    """A self-contained page for one student."""
+def _points(value) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def feedback_html(v, hand=None) -> str:
+    """A self-contained page for one student; `hand`: {task: HandGrade} given in formgrader."""
     e = html.escape
-    rows = "\n".join(
-        f"<tr class='{e(t.result)}'><td><code>{e(t.task)}</code></td><td>{e(t.result)}</td>"
-        f"<td>{'' if t.points is None else f'{t.points:g}'} / {t.max_points:g}</td><td>{e(t.message)}</td></tr>"
-        for t in v.tasks)
+    hand = hand or {}
+
+    def row(t):
+        given = hand.get(t.task)
+        result = "graded by hand" if t.result == "manual" and given and given.score is not None else t.result
+        comment = f"<p class='comment'>Instructor: {e(given.comment)}</p>" if given and given.comment else ""
+        return (f"<tr class='{e(t.result)}'><td><code>{e(t.task)}</code></td><td>{e(result)}</td>"
+                f"<td>{_points(final_points(t, hand))} / {t.max_points:g}</td><td>{e(t.message)}{comment}</td></tr>")
+
+    rows = "\n".join(row(t) for t in v.tasks)
+    score, pending = totals(v, hand)
+    pending_note = (f"<p>{pending} task(s) marked <em>manual</em> are graded by hand; their points are "
+                    f"not included above yet.</p>") if pending else ""
     notes = "".join(f"<li>{e(n)}</li>" for n in v.tampering)
     tamper = (f"<p class='warn'>Locked or test cells were changed and have been restored before grading:"
               f"</p><ul>{notes}</ul>") if v.tampered else ""
@@ -58,13 +95,13 @@ border-bottom:1px solid #ddd;text-align:left;vertical-align:top}}.pass td:nth-ch
 .fail td:nth-child(2),.error td:nth-child(2),.not_run td:nth-child(2){{color:#a00}}.warn{{color:#a50}}</style>
 </head><body>
 <h1>{e(v.assignment)}: feedback for {e(v.student_id)}</h1>
-<p><strong>Score: {v.score:g} / {v.max_score:g}</strong> &middot; status: <code>{e(v.status)}</code></p>
+<p><strong>Score: {score:g} / {v.max_score:g}</strong> &middot; status: <code>{e(v.status)}</code></p>
 {message}{tamper}
 <table><tr><th>task</th><th>result</th><th>points</th><th>message</th></tr>
 {rows}
 </table>
+{pending_note}
 {_provenance(v)}
-<p>Tasks marked <em>manual</em> are graded by hand; their points are not included above yet.</p>
 </body></html>
 """
 

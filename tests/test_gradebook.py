@@ -1,4 +1,5 @@
 """autograder/gradebook.py: what `grade` leaves for nbgrader's own tools (formgrader, feedback, export)."""
+import csv
 import json
 import os
 import re
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.cli import main
 from autograder.grade import grade_batch
 from autograder.runner import Limits
 from fixtures.broken import RECIPES
@@ -59,7 +61,8 @@ def test_nbgrader_feedback_holds_no_hidden_test(own_squares_course, tmp_path):
 
 
 def test_forced_regrade_keeps_manual_grades_and_comments(own_squares_course, tmp_path):
-    """After an instructor grades a written answer, does `grade --force` keep the score and comment?"""
+    """After an instructor grades a written answer, do `report` and `grade --force` show the score and
+    comment on the student's page and in grades.csv, and does the gradebook keep them?"""
     from nbgrader.api import Gradebook
 
     root, db_url, spec, release = own_squares_course
@@ -70,7 +73,14 @@ def test_forced_regrade_keeps_manual_grades_and_comments(own_squares_course, tmp
         grade.manual_score, grade.needs_manual_grade = 1.0, False      # what formgrader does
         gb.find_comment("explain", "squares", "squares", "good").manual_comment = "well argued"
         gb.db.commit()
+    page = out / "feedback" / "good.html"
+    assert "not included above yet" in page.read_text()
+    assert main(["report", "squares", "--out", str(out), "--db", db_url]) == 0   # after formgrader
+    assert "Score: 6 / 6" in page.read_text() and "Instructor: well argued" in page.read_text()
     grade_batch(root, spec, [folder], out, db_url, LIMITS, force=True, log=lambda *_: None)
+    assert "Score: 6 / 6" in page.read_text() and "Instructor: well argued" in page.read_text()
+    row = next(csv.DictReader(open(out / "grades.csv")))
+    assert (row["score"], row["explain"], row["manual_pending"]) == ("6", "1", "0")
     with Gradebook(db_url) as gb:
         grade = gb.find_grade("explain", "squares", "squares", "good")
         assert (grade.manual_score, grade.needs_manual_grade) == (1.0, False)
