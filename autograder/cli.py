@@ -75,8 +75,10 @@ def build_parser():
 
     p = sub.add_parser("export", help="instructors: final grades (automatic + by hand) for a learning platform")
     p.add_argument("assignments", nargs="*", help="default: every assignment in the gradebook")
-    p.add_argument("--out", type=Path, required=True, help="the CSV file to write")
-    p.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv")
+    p.add_argument("--out", type=Path, required=True, help="the CSV file to write (gradescope: a folder)")
+    p.add_argument("--format", choices=["csv", "canvas", "moodle", "gradescope"], default="csv",
+                   help="gradescope: <out>/<student_id>/results.json per submission of one assignment")
+    p.add_argument("--grading", type=Path, help="gradescope: the grading folder (default: grading/<assignment>)")
     p.add_argument("--roster", type=Path, help="CSV with student_id and the platform's ids (name, canvas_id, "
                    "sis_user_id, sis_login_id, section, email, idnumber)")
     p.add_argument("--column", action="append", default=[], metavar="ASSIGNMENT=HEADER",
@@ -182,7 +184,26 @@ def _export(args):
     unknown = [a for a in args.assignments if a not in known]
     if unknown:
         raise GraderError(f"unknown assignment(s) {', '.join(unknown)}: the gradebook has {', '.join(known) or 'none'}")
+    if args.format == "gradescope":
+        return _export_gradescope(args, root, db_url)
     export(db_url, args.assignments or known, args.out, args.format, args.roster, columns, args.identity)
+    return 0
+
+
+def _export_gradescope(args, root, db_url):
+    from autograder import gradebook
+    from autograder.export import write_gradescope
+    from autograder.grade import saved_verdicts
+
+    if len(args.assignments) != 1:
+        raise GraderError("--format gradescope writes one assignment's results: name exactly one")
+    spec = load_spec(db_url, args.assignments[0])
+    folder = args.grading or root / "grading" / spec.name
+    verdicts = saved_verdicts(folder / "results", spec.name)
+    if not verdicts:
+        raise GraderError(f"no results of {spec.name} in {folder / 'results'}: grade first, or give --grading")
+    write_gradescope(folder, sorted(verdicts.values(), key=lambda v: v.student_id),
+                     gradebook.read_hand_grades(db_url, spec), args.out)
     return 0
 
 

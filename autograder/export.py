@@ -13,7 +13,8 @@ Formats: `csv` (the course's own: one row per student, a score and a status colu
 assignment), `canvas` (Canvas's gradebook import: Student, ID, SIS User ID, SIS Login ID,
 Section, one column per assignment, and a "Points Possible" row) and `moodle` (Moodle's CSV
 grade import: an identity column to map users by, a grade and a feedback column per
-assignment). The roster (a CSV with a `student_id` column, plus any of name, canvas_id,
+assignment); and `gradescope`, Gradescope's autograder results.json per submission, from a
+grading folder's results. The roster (a CSV with a `student_id` column, plus any of name, canvas_id,
 sis_user_id, sis_login_id, section, email, idnumber) lists the class: its students without a
 submission are `not_submitted`, and a graded student missing from it stops the export before
 anything is written, listing every such id. Fields are quoted as RFC 4180 requires, and a text
@@ -205,3 +206,42 @@ def export(db_url: str, assignments: list, out: Path, fmt: str = "csv", roster_p
     log(f"exported {len(students)} student(s) x {len(assignments)} assignment(s) to {out} ({fmt}): "
         + ", ".join(f"{n} {s}" for s, n in counts.items()))
     return grades
+
+
+def gradescope_results(verdict, hand=None) -> dict:
+    """One submission's results.json in Gradescope's autograder format: the total score, one test
+    per graded task (name, score, max_score, status, output) and the grader's message as output.
+
+    Hand-graded tasks appear once a score is given (status from whether it earned full marks);
+    until then they are left out, and the output says so."""
+    from autograder.report import final_points
+
+    hand = hand or {}
+    tests, pending = [], []
+    for t in verdict.tasks:
+        points = final_points(t, hand)
+        if points is None:
+            pending.append(t.task)
+            continue
+        comment = hand[t.task].comment if t.task in hand else ""
+        tests.append({"name": t.task, "score": points, "max_score": t.max_points,
+                      "status": "passed" if points >= t.max_points else "failed",
+                      "output": " ".join(p for p in (t.message, comment) if p), "visibility": "visible"})
+    notes = [verdict.message] if verdict.message else []
+    if pending:
+        notes.append(f"Not graded yet (by hand): {', '.join(pending)}.")
+    return {"score": sum(test["score"] for test in tests), "output": " ".join(notes),
+            "visibility": "visible", "stdout_visibility": "hidden",
+            "execution_time": round(verdict.seconds, 1), "tests": tests}
+
+
+def write_gradescope(folder: Path, verdicts, hand: dict, out: Path, log=print) -> int:
+    """out/<student_id>/results.json for every verdict; returns how many were written."""
+    import json
+
+    for v in verdicts:
+        path = Path(out) / v.student_id / "results.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(gradescope_results(v, hand.get(v.student_id)), indent=1))
+    log(f"wrote {len(verdicts)} Gradescope results.json file(s) from {folder} under {out}")
+    return len(verdicts)

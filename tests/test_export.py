@@ -122,3 +122,39 @@ def test_cli_export_errors_are_one_line_with_exit_status_2(graded_class, tmp_pat
     assert not out.exists()
     assert main(["export", "--db", db_url, "--out", str(out), "--roster", str(roster)]) == 0
     assert _rows(out)[1][:4] == ["ada", "Lovelace, Ada", "6", "graded"]
+
+
+def test_gradescope_results_follow_its_autograder_format(graded_class):
+    """Per task a test with name, score, max_score, status and output; a hand-graded task only once
+    graded, and the total equal to the tests' sum."""
+    from autograder.export import gradescope_results
+
+    hand = {"explain": gradebook.HandGrade(0.5, "Half right.")}
+    done = gradescope_results(_verdict("ada", True, False), hand)
+    assert [(t["name"], t["score"], t["max_score"], t["status"]) for t in done["tests"]] == [
+        ("square", 2.0, 2.0, "passed"), ("cube", 0.0, 3.0, "failed"), ("explain", 0.5, 1.0, "failed")]
+    assert done["score"] == 2.5 and done["tests"][2]["output"].endswith("Half right.")
+    assert all(t["visibility"] == "visible" for t in done["tests"])
+    waiting = gradescope_results(_verdict("bob", True, True))
+    assert [t["name"] for t in waiting["tests"]] == ["square", "cube"] and waiting["score"] == 5.0
+    assert "Not graded yet (by hand): explain." in waiting["output"]
+
+
+def test_cli_gradescope_writes_one_file_per_graded_student(graded_class, tmp_path, capsys):
+    import json
+
+    from autograder.grade import _save
+
+    db_url, _ = graded_class
+    grading = tmp_path / "grading"
+    (grading / "results").mkdir(parents=True)
+    for v in (_verdict("ada", True, True), _verdict("bob", True, False)):
+        _save(grading / "results", v)
+    out = tmp_path / "gs"
+    assert main(["export", "squares", "--format", "gradescope", "--grading", str(grading), "--out", str(out),
+                 "--db", db_url]) == 0
+    ada = json.loads((out / "ada" / "results.json").read_text())
+    assert ada["score"] == 6.0 and [t["name"] for t in ada["tests"]] == ["square", "cube", "explain"]
+    assert json.loads((out / "bob" / "results.json").read_text())["score"] == 2.0
+    assert main(["export", "--format", "gradescope", "--out", str(out), "--db", db_url]) == 2
+    assert "name exactly one" in capsys.readouterr().err
