@@ -22,6 +22,10 @@ import nbformat
 OK, TIMEOUT, MEMORY, DIED = "ok", "timeout", "memory_exceeded", "kernel_died"
 TRUNCATED = "\n[output truncated by the grader: this notebook printed more than the limit]\n"
 MEMORY_ERRORS = ("MemoryError", "can't allocate memory", "std::bad_alloc", "DefaultCPUAllocator")
+# A bound on the kernel's messages held by the worker (outside the sandbox and its memory
+# limit): at most QUEUED_MESSAGES unread, each at most MESSAGE_MB (a notebook's own outputs
+# are far smaller; the output budget is 1 MB by default).
+MESSAGE_MB, QUEUED_MESSAGES = 8, 32
 
 
 @dataclass
@@ -65,6 +69,16 @@ def _kernel_manager_class(limits: Limits, box=None):
                 self.transport, self.ip = "ipc", str(Path(box["kernel"], "k"))
                 self.connection_file = str(Path(box["kernel"], "kernel.json"))
 
+        def client(self, **kwargs):
+            import zmq
+            kc = super().client(**kwargs)
+            # what the worker may hold from the kernel: a message over MESSAGE_MB is refused
+            # (zmq drops the connection, which reconnects), at most QUEUED_MESSAGES wait unread;
+            # past that the kernel's own queue drops output, in the kernel's own memory
+            kc.context.setsockopt(zmq.MAXMSGSIZE, MESSAGE_MB * 2**20)
+            kc.context.setsockopt(zmq.RCVHWM, QUEUED_MESSAGES)
+            return kc
+
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             # fd 0-2 of the kernel lead nowhere: writes to fd 2 (os.write, C code,
             # sys.stderr._original_stdstream_copy) would otherwise reach the worker's pipe
@@ -72,8 +86,12 @@ def _kernel_manager_class(limits: Limits, box=None):
             await super()._async_launch_kernel(kernel_cmd, **kw)
 
         def format_kernel_cmd(self, extra_arguments=None):
+            # ipykernel by default re-captures fd 1 and 2 into a pipe it forwards over iopub, so
+            # os.write(2, ...) would still flood the kernel and the worker: writes below
+            # sys.stdout/sys.stderr go to the /dev/null above, as from any other program
+            extra = [*(extra_arguments or []), "--IPKernelApp.capture_fd_output=False"]
             cmd = [sys.executable, "-m", "autograder.limits", json.dumps(rlimits), "--",
-                   *super().format_kernel_cmd(extra_arguments)]
+                   *super().format_kernel_cmd(extra)]
             if not box:
                 return cmd
             from autograder import sandbox
