@@ -23,7 +23,7 @@ book: install
 	@echo "The book is in _build/html/index.html"
 
 test: install
-	$(BIN)/python -m pytest -n 2 --dist loadscope -ra
+	$(BIN)/python -m pytest -n 2 --dist loadscope -ra --durations=20
 
 release: install
 	$(BIN)/python -m autograder release

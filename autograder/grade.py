@@ -64,7 +64,7 @@ def grade_one(sub, spec, db_url, limits, lock, sandboxed=True) -> tuple:
     except Rejected as rejected:
         verdict, notebook = Verdict(**base, status=rejected.status, message=rejected.message), None
     except Exception as err:  # the grader's own failure for this one submission
-        verdict, notebook = Verdict(**base, status=GRADER_ERROR, message=f"{type(err).__name__}: {err}"), None
+        verdict, notebook = Verdict(**base, status=GRADER_ERROR, message=_failure(err, "grading")), None
     verdict.seconds = round(time.monotonic() - start, 2)
     return verdict, notebook
 
@@ -154,8 +154,20 @@ def _record(verdict, notebook, root, spec, out, db_url, lock) -> None:
                 gradebook.record(root, db_url, spec, verdict, notebook)
     except Exception as err:  # the grader's own failure for this one submission, never the batch's
         verdict.status, verdict.score = GRADER_ERROR, 0.0
-        verdict.message = f"recording this grade failed: {type(err).__name__}: {err}"[:500]
+        verdict.message = _failure(err, "recording this grade")
     _save(results_dir=out / "results", verdict=verdict)
+
+
+def _failure(err: Exception, doing: str) -> str:
+    """A grader failure as the instructor reads it; a database error names the gradebook (a lost
+    connection to a shared server, say), since the next run grades that submission again."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if isinstance(err, SQLAlchemyError):
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        return (f"{doing} failed: the gradebook could not be reached or written ({type(err).__name__}: {first}); "
+                f"the next `grade` run grades this submission again")[:500]
+    return f"{doing} failed: {type(err).__name__}: {err}"[:500]
 
 
 def _write_skipped(path: Path, skipped) -> None:

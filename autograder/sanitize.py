@@ -137,8 +137,11 @@ def prepare(data: bytes, spec, db_url: str) -> Prepared:
     tampering = find_tampering(nb, spec)
     nb = copy.deepcopy(nb)
     _restore_missing(nb, spec)
+    from sqlalchemy.exc import SQLAlchemyError
     try:
         nb = _nbgrader_sanitize(nb, spec, db_url)
+    except SQLAlchemyError:
+        raise   # the gradebook failed, not the notebook: the grader's error, graded again next run
     except Exception as err:  # nbgrader raises bare exceptions for corrupt metadata
         raise Rejected(INVALID, f"nbgrader could not read the cells' metadata ({str(err)[:160]})") from None
     return Prepared(nb, tampering)

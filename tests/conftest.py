@@ -88,3 +88,23 @@ def book_build():
     data["executions"] = {r["path"]: notebooks.Execution(**{**r, "errors": [notebooks.CellError(**e) for e in r["errors"]]})
                           for r in data["executions"]}
     return data
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server (fixtures/postgres.py), for the whole run. Where none can
+    start the tests that need it skip, saying why; CI sets COURSE_REQUIRE_POSTGRES=1, so there
+    they fail instead of skipping."""
+    import os
+
+    from fixtures import postgres as pg
+
+    reason = pg.missing_reason()
+    if reason:
+        if os.environ.get("COURSE_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"COURSE_REQUIRE_POSTGRES=1 but no PostgreSQL server can start: {reason}")
+        pytest.skip(f"no PostgreSQL server can start here: {reason}")
+    server = pg.Server()
+    server.start()
+    yield server
+    server.remove()

@@ -86,3 +86,125 @@ def test_forced_regrade_keeps_manual_grades_and_comments(own_squares_course, tmp
         assert (grade.manual_score, grade.needs_manual_grade) == (1.0, False)
         assert gb.find_comment("explain", "squares", "squares", "good").manual_comment == "well argued"
         assert gb.find_submission("squares", "good").score == 6.0
+
+
+# A shared gradebook on a real PostgreSQL server (issue #20): the `postgres` fixture starts one.
+
+PG_CLASS = {"ada": "good", "ben": "wrong_cube", "cy": "good", "dee": "infinite_loop", "eve": "good",
+            "fay": "wrong_cube"}
+
+
+def _postgres_course(postgres, tmp_path, name):
+    """The squares course released into a new database of the test server: (root, db_url, folder of
+    PG_CLASS's submissions)."""
+    import shutil
+
+    import nbformat
+    from autograder.release import release
+    from conftest import FIXTURES
+
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copy(FIXTURES / "course" / "nbgrader_config.py", root)
+    shutil.copytree(FIXTURES / "course" / "solutions", root / "solutions")
+    db_url = release(root, db_url=postgres.create_database(name), log=lambda *_: None)
+    release_nb = nbformat.read(root / "assignments" / "squares" / "squares.ipynb", as_version=4)
+    folder = tmp_path / "submitted"
+    folder.mkdir()
+    for student, recipe in PG_CLASS.items():
+        (folder / f"{student}.ipynb").write_bytes(RECIPES[recipe](release_nb))
+    return root, db_url, folder
+
+
+def _grade_command(root, db_url, folder, out, *extra):
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.Popen([sys.executable, "-m", "autograder", "grade", "squares", str(folder), "--out", str(out),
+                             "--db", db_url, "--jobs", "1", "--cell-timeout", "10", *extra], cwd=root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _gradebook_scores(db_url) -> dict:
+    """student id -> (automatic score, manual score) of their squares submission, read through nbgrader's API."""
+    from nbgrader.api import Gradebook
+    with Gradebook(db_url) as gb:
+        return {s.student.id: (s.score, sum(g.manual_score or 0 for nb in s.notebooks for g in nb.grades))
+                for s in gb.assignment_submissions("squares")}
+
+
+def _results(out) -> dict:
+    return {p.stem: json.loads(p.read_text()) for p in (Path(out) / "results").glob("*.json")}
+
+
+def test_two_shards_grade_into_one_postgres_gradebook_at_once(postgres, tmp_path):
+    """Do two shards grading at the same time into one PostgreSQL gradebook record every student
+    once, with the scores of their own results; does a forced regrade leave the records as they
+    were (and a score given by hand in place); and does `nbgrader export` read the same totals back?"""
+    from nbgrader.api import Gradebook
+
+    root, db_url, folder = _postgres_course(postgres, tmp_path, "two_shards")
+    shards = [_grade_command(root, db_url, folder, tmp_path / f"out{i}", "--shard", f"{i}/2") for i in (1, 2)]
+    logs = [proc.communicate(timeout=600)[0] for proc in shards]
+    assert [proc.returncode for proc in shards] == [0, 0], logs
+    results = {**_results(tmp_path / "out1"), **_results(tmp_path / "out2")}
+    assert sorted(results) == sorted(PG_CLASS)
+    scores = _gradebook_scores(db_url)
+    assert {s: auto for s, (auto, _) in scores.items()} == {s: r["score"] for s, r in results.items()}
+    assert scores["ada"][0] == 5 and scores["ben"][0] < 5
+
+    with Gradebook(db_url) as gb:   # what formgrader does when the instructor grades the written answer
+        grade = next(g for g in gb.find_submission_notebook("squares", "squares", "ada").grades if g.manual_score is None
+                     and g.needs_manual_grade)
+        grade.manual_score, task = 1.0, grade.name
+        gb.db.commit()
+        rows = gb.db.execute(__import__("sqlalchemy").text("SELECT count(*) FROM grade")).scalar()
+    proc = _grade_command(root, db_url, folder, tmp_path / "out1", "--shard", "1/2", "--force")
+    assert proc.wait(timeout=600) == 0, proc.stdout.read()
+    with Gradebook(db_url) as gb:
+        assert gb.db.execute(__import__("sqlalchemy").text("SELECT count(*) FROM grade")).scalar() == rows
+        assert gb.find_grade(task, "squares", "squares", "ada").manual_score == 1.0
+    assert _gradebook_scores(db_url) == {**scores, "ada": (scores["ada"][0] + 1, 1.0)}
+
+    exported = tmp_path / "export.csv"
+    subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "export", "--db", db_url, "--to", str(exported)],
+                   cwd=root, check=True, capture_output=True, timeout=300)
+    totals = {row["student_id"]: float(row["score"]) for row in csv.DictReader(open(exported))}
+    assert totals == {s: auto + (1.0 if s == "ada" else 0.0) for s, (auto, _) in scores.items()}
+    ours = tmp_path / "ours.csv"   # the course's own export reads the same database
+    assert main(["export", "squares", "--db", db_url, "--out", str(ours)]) == 0
+    final = {row["student_id"]: (row["squares"], row["squares_status"]) for row in csv.DictReader(open(ours))}
+    assert final == {s: (f"{t:g}", "graded") if s == "ada" else ("", "needs_manual_grade") for s, t in totals.items()}
+
+
+def test_losing_the_postgres_server_fails_only_the_students_it_reaches(postgres, tmp_path):
+    """When the server goes away in the middle of a batch, does each student graded after that get a
+    grader_error that names the gradebook (never a status blaming the notebook; the batch goes on and
+    writes its reports), and does the same command, run again once the server is back, complete
+    exactly those students?"""
+    import time
+
+    root, db_url, folder = _postgres_course(postgres, tmp_path, "lost_connection")
+    out = tmp_path / "out"
+    proc = _grade_command(root, db_url, folder, out)
+    try:
+        while not list((out / "results").glob("*.json")) and proc.poll() is None:
+            time.sleep(0.05)
+        postgres.stop()
+        log = proc.communicate(timeout=600)[0]
+    finally:
+        postgres.start()
+    assert proc.returncode == 1, log
+    first = _results(out)
+    assert sorted(first) == sorted(PG_CLASS)
+    lost = sorted(s for s, r in first.items() if r["status"] == "grader_error")
+    assert 1 <= len(lost) < len(PG_CLASS), first
+    for student in lost:
+        assert "gradebook" in first[student]["message"], first[student]["message"]
+    assert (out / "grades.csv").exists()
+
+    proc = _grade_command(root, db_url, folder, out)
+    log = proc.communicate(timeout=600)[0]
+    assert proc.returncode == 0, log
+    assert f"{len(PG_CLASS) - len(lost)} already graded, grading {len(lost)}" in log
+    assert sorted(_gradebook_scores(db_url)) == sorted(PG_CLASS)
+    assert {s: r["status"] for s, r in _results(out).items()} == {
+        s: "timeout" if recipe == "infinite_loop" else "graded" for s, recipe in PG_CLASS.items()}
