@@ -47,7 +47,8 @@ def build_parser():
     p.add_argument("--out", type=Path, default=None, help="default: grading/<assignment>")
     p.add_argument("--db", help="gradebook URL (default from nbgrader_config.py)")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded")
-    p.add_argument("--shard", help="I/N: grade only the I-th of N deterministic shards")
+    p.add_argument("--shard", help="I/N: grade only the I-th of N deterministic shards; auto: I and N from the "
+                   "scheduler (a Slurm array, a Kubernetes Indexed Job, GitLab's parallel, or AUTOGRADER_SHARD=I/N)")
     p.add_argument("--id-pattern", help="regex with a (?P<student_id>...) group, matched on file names")
     p.add_argument("--no-gradebook", action="store_true", help="do not record scores in the gradebook")
     p.add_argument("--no-sandbox", action="store_true",

@@ -5,6 +5,7 @@ Per submission: prepare (sanitize.py) -> run in a limited worker (runner.py) -> 
 A problem with one submission becomes that submission's status; it never stops the batch.
 """
 import json
+import os
 import re
 import tempfile
 import threading
@@ -30,12 +31,52 @@ def select_shard(submissions, shard):
     return [s for k, s in enumerate(submissions) if k % count == index - 1]
 
 
-def parse_shard(text):
-    """'2/4' -> (2, 4), with 1 <= i <= n."""
+def parse_shard(text, environ=None):
+    """'2/4' -> (2, 4), with 1 <= i <= n; 'auto' -> the scheduler's, see `shard_from_environment`."""
+    if text == "auto":
+        return shard_from_environment(os.environ if environ is None else environ)
     match = re.fullmatch(r"(\d+)/(\d+)", text or "")
     if not match or not 1 <= int(match[1]) <= int(match[2]):
-        raise ValueError(f"--shard must look like I/N with 1 <= I <= N, got {text!r}")
+        raise ValueError(f"--shard must look like I/N with 1 <= I <= N, or be auto, got {text!r}")
     return int(match[1]), int(match[2])
+
+
+def shard_from_environment(environ) -> tuple:
+    """(index from 1, count) of this task, from the variables its scheduler sets:
+
+    - Slurm job array (`sbatch --array=A-B[:S]`): SLURM_ARRAY_TASK_ID, _MIN, _STEP and _COUNT,
+      so index = (ID - MIN) / STEP + 1 whatever the array's first number and step;
+    - Kubernetes Indexed Job: JOB_COMPLETION_INDEX (from 0) and AUTOGRADER_SHARD_COUNT, which
+      the manifest sets to the Job's `completions` (Kubernetes does not expose that count);
+    - GitLab CI `parallel:`: CI_NODE_INDEX (from 1) and CI_NODE_TOTAL;
+    - anything else, a GitHub Actions matrix say: AUTOGRADER_SHARD=I/N.
+    """
+    def number(name):
+        value = environ.get(name, "")
+        if not re.fullmatch(r"\d+", value):
+            raise ValueError(f"--shard auto: {name} is {value!r}, not a whole number")
+        return int(value)
+
+    if environ.get("SLURM_ARRAY_TASK_ID"):
+        step = number("SLURM_ARRAY_TASK_STEP") if environ.get("SLURM_ARRAY_TASK_STEP") else 1
+        offset = number("SLURM_ARRAY_TASK_ID") - number("SLURM_ARRAY_TASK_MIN")
+        found = (offset // step + 1, number("SLURM_ARRAY_TASK_COUNT")), "Slurm's SLURM_ARRAY_TASK_*"
+    elif environ.get("JOB_COMPLETION_INDEX"):
+        if not environ.get("AUTOGRADER_SHARD_COUNT"):
+            raise ValueError("--shard auto: JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but "
+                             "AUTOGRADER_SHARD_COUNT is not: set it to the Job's completions")
+        found = (number("JOB_COMPLETION_INDEX") + 1, number("AUTOGRADER_SHARD_COUNT")), "Kubernetes' JOB_COMPLETION_INDEX"
+    elif environ.get("CI_NODE_INDEX"):
+        found = (number("CI_NODE_INDEX"), number("CI_NODE_TOTAL")), "GitLab's CI_NODE_INDEX"
+    elif environ.get("AUTOGRADER_SHARD"):
+        return parse_shard(environ["AUTOGRADER_SHARD"])
+    else:
+        raise ValueError("--shard auto found no scheduler's variables (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, "
+                         "CI_NODE_INDEX or AUTOGRADER_SHARD=I/N): give --shard I/N")
+    (index, count), source = found
+    if not 1 <= index <= count:
+        raise ValueError(f"--shard auto: {source} give shard {index} of {count}")
+    return index, count
 
 
 def grade_one(sub, spec, db_url, limits, lock, sandboxed=True) -> tuple:
@@ -99,7 +140,7 @@ def grade_batch(root, spec, inputs, out: Path, db_url, limits, jobs=2, force=Fal
         skipped = []
         subs = select_shard(find_submissions(inputs, spec.name, Path(scratch), skipped=skipped, **kwargs), shard)
         todo = [s for s in subs if force or not _already_graded(results_dir, s, spec.release_digest)]
-        log(f"{spec.name}: {len(subs)} submission(s), {len(subs) - len(todo)} already graded, "
+        log(f"{spec.name}{f' shard {shard[0]}/{shard[1]}' if shard else ''}: {len(subs)} submission(s), {len(subs) - len(todo)} already graded, "
             f"grading {len(todo)} with {jobs} job(s)" + (f"; {len(skipped)} file(s) skipped" if skipped else ""))
         for item in skipped:
             log(f"  skipped {item.origin}: {item.reason}")
@@ -123,7 +164,8 @@ def grade_batch(root, spec, inputs, out: Path, db_url, limits, jobs=2, force=Fal
     if stale:
         log(f"WARNING: {len(stale)} result(s) in {out} were graded with other tests or points "
             f"({', '.join(stale[:5])}{'...' if len(stale) > 5 else ''}): grade their files again to update them")
-    report.write_all(out, spec, list(everyone.values()), hand=gradebook.read_hand_grades(db_url if record_gradebook else None, spec, log))
+    report.write_all(out, spec, list(everyone.values()), shard=shard,
+                     hand=gradebook.read_hand_grades(db_url if record_gradebook else None, spec, log))
     return [everyone[s.student_id] for s in subs]
 
 

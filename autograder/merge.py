@@ -31,6 +31,27 @@ def _distinct(dirs) -> list:
     return list(seen.values())
 
 
+def _check_shards(shards: dict) -> None:
+    """Folders graded as shards (report.json's "shard": "I/N") must cover 1..N of one N, each once;
+    folders graded whole (late submissions, say) may come beside them."""
+    found = {folder: tuple(map(int, text.split("/"))) for folder, text in shards.items() if text}
+    if not found:
+        return
+    counts = sorted({n for _, n in found.values()})
+    if len(counts) > 1:
+        raise GraderError(f"the folders are shards of different splits (of {' and of '.join(map(str, counts))}): "
+                          f"merge the shards of one `--shard I/N` run")
+    count, seen = counts[0], {}
+    for folder, (index, _) in sorted(found.items()):
+        if index in seen:
+            raise GraderError(f"shard {index}/{count} is given twice: {seen[index]} and {folder}")
+        seen[index] = folder
+    missing = sorted(set(range(1, count + 1)) - set(seen))
+    if missing:
+        raise GraderError(f"shard(s) {', '.join(f'{i}/{count}' for i in missing)} missing: every shard of the "
+                          f"run must be merged, or its students are left out")
+
+
 def _same_result(a: Verdict, b: Verdict) -> bool:
     """The same file graded to the same outcome (timings aside)."""
     return (a.digest, a.status, a.score, a.tasks) == (b.digest, b.status, b.score, b.tasks)
@@ -63,6 +84,7 @@ def merge(dirs, out: Path, log=print, root=None, db_url=None) -> list:
             source[v.student_id] = folder
     if spec is None:
         raise GraderError("nothing to merge")
+    _check_shards({folder: _read_report(folder).get("shard") for folder in _distinct(dirs)})
     if db_url:
         _record_all(root, db_url, spec.name, digest, verdicts, source, out)
     (out / "results").mkdir(parents=True, exist_ok=True)

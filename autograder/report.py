@@ -14,17 +14,19 @@ from pathlib import Path
 FIXED_COLUMNS = ["student_id", "assignment", "score", "max_score", "status"]
 
 
-def write_all(out: Path, spec, verdicts, release_digest=None, hand=None) -> None:
+def write_all(out: Path, spec, verdicts, release_digest=None, hand=None, shard=None) -> None:
     """grades.csv, report.json and feedback/<student_id>.html for `verdicts`, sorted by student.
 
     release_digest: of the tests and points graded with (default: the spec's; `merge` passes the shards').
-    hand: scores and comments given by hand, from `gradebook.hand_grades` (default: none)."""
+    hand: scores and comments given by hand, from `gradebook.hand_grades` (default: none).
+    shard: (index, count) this folder graded, recorded so that `merge` can check every shard is there once."""
     verdicts = sorted(verdicts, key=lambda v: v.student_id)
     hand = hand or {}
     task_ids = [c.grade_id for c in spec.graded]
     write_csv(out / "grades.csv", task_ids, verdicts, hand)
     report = {"assignment": spec.name, "max_score": spec.max_score,
               "release_digest": release_digest or spec.release_digest,
+              "shard": f"{shard[0]}/{shard[1]}" if shard else None,
               "tasks": [{"task": c.grade_id, "points": c.points, "manual": c.manual} for c in spec.graded],
               "submissions": [v.to_dict() for v in verdicts]}
     (out / "report.json").write_text(json.dumps(report, indent=1))

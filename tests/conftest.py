@@ -108,3 +108,22 @@ def postgres():
     server.start()
     yield server
     server.remove()
+
+
+@pytest.fixture(scope="session")
+def slurm():
+    """A real single-node Slurm cluster (fixtures/slurm.py), for the whole run. Where none can start
+    the tests that need it skip, saying why; CI sets COURSE_REQUIRE_SLURM=1, so there they fail."""
+    import os
+
+    from fixtures import slurm as cluster_mod
+
+    reason = cluster_mod.missing_reason()
+    if reason:
+        if os.environ.get("COURSE_REQUIRE_SLURM") == "1":
+            pytest.fail(f"COURSE_REQUIRE_SLURM=1 but no Slurm cluster can start: {reason}")
+        pytest.skip(f"no Slurm cluster can start here: {reason}")
+    cluster = cluster_mod.Cluster()
+    cluster.start()
+    yield cluster
+    cluster.stop()

@@ -55,8 +55,8 @@ def test_grader_that_cannot_run_exits_2(squares_course, tmp_path):
     assert code == 2 and "no solutions/nope/nope.ipynb" in log
 
 
-def _shard(folder, release_digest="r1", score=2.0):
-    """A shard's output folder as `grade` writes it, for one student."""
+def _shard(folder, release_digest="r1", score=2.0, shard=None):
+    """A shard's output folder as `grade` writes it, for one student (shard: the (I, N) it graded)."""
     from autograder.course import AssignmentSpec, CellSpec
     from autograder.report import write_all
     from autograder.verdict import TaskResult, Verdict
@@ -64,7 +64,7 @@ def _shard(folder, release_digest="r1", score=2.0):
     spec = AssignmentSpec("hw", "hw", [CellSpec("t1", "code", True, "", "", 2.0)])
     v = Verdict(folder.name, "hw", "graded", score, 2.0, [TaskResult("t1", "pass", score, 2.0)], digest="d")
     folder.mkdir(parents=True)
-    write_all(folder, spec, [v], release_digest=release_digest)
+    write_all(folder, spec, [v], release_digest=release_digest, shard=shard)
     return folder
 
 
@@ -78,6 +78,23 @@ def test_merge_refuses_a_folder_given_twice_and_shards_that_disagree(tmp_path):
     code, log = autograder("merge", s1, _shard(tmp_path / "s3"), "--out", tmp_path / "all", "--no-gradebook",
                            cwd=tmp_path)
     assert code == 0, log
+
+
+def test_merge_takes_every_shard_of_a_split_once(tmp_path):
+    """Does `merge` stop (exit 2, one line naming the shard) when a shard of the split is missing or
+    given twice, or the folders come from two splits, and accept the whole split with a folder
+    graded unsharded beside it?"""
+    s = {i: _shard(tmp_path / f"s{i}", shard=(i, 3)) for i in (1, 2, 3)}
+    twice = _shard(tmp_path / "again2", shard=(2, 3))
+    other = _shard(tmp_path / "of2", shard=(1, 2))
+    late = _shard(tmp_path / "late")
+    for dirs, says in [([s[1], s[3]], "shard(s) 2/3 missing"), ([s[1], s[2], twice, s[3]], "shard 2/3 is given twice"),
+                       ([s[1], s[2], s[3], other], "different splits")]:
+        code, log = autograder("merge", *dirs, "--out", tmp_path / "all", "--no-gradebook", cwd=tmp_path)
+        assert code == 2 and says in log and len(log.strip().splitlines()) == 1, log
+        assert not (tmp_path / "all").exists()
+    code, log = autograder("merge", s[1], s[2], s[3], late, "--out", tmp_path / "all", "--no-gradebook", cwd=tmp_path)
+    assert code == 0 and "merged 4 submission(s)" in log, log
 
 
 def test_grade_records_into_the_gradebook_its_db_option_names(own_squares_course, tmp_path):

@@ -87,6 +87,32 @@ def test_shards_partition_the_batch():
         parse_shard("0/3")
 
 
+@pytest.mark.parametrize("environ, shard", [
+    ({"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "4"}, (1, 4)),
+    ({"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_COUNT": "4"}, (4, 4)),   # --array=0-3
+    ({"SLURM_ARRAY_TASK_ID": "15", "SLURM_ARRAY_TASK_MIN": "10", "SLURM_ARRAY_TASK_STEP": "5",
+      "SLURM_ARRAY_TASK_COUNT": "3"}, (2, 3)),                                                           # --array=10-20:5
+    ({"JOB_COMPLETION_INDEX": "0", "AUTOGRADER_SHARD_COUNT": "4"}, (1, 4)),
+    ({"CI_NODE_INDEX": "2", "CI_NODE_TOTAL": "3"}, (2, 3)),
+    ({"AUTOGRADER_SHARD": "3/5"}, (3, 5)),
+])
+def test_shard_auto_reads_the_schedulers_variables(environ, shard):
+    """Does `--shard auto` turn each scheduler's own variables into the shard I/N, from 1?"""
+    assert parse_shard("auto", environ) == shard
+
+
+@pytest.mark.parametrize("environ, says", [
+    ({}, "no scheduler's variables"),
+    ({"JOB_COMPLETION_INDEX": "2"}, "AUTOGRADER_SHARD_COUNT"),
+    ({"SLURM_ARRAY_TASK_ID": "x", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "2"}, "not a whole number"),
+    ({"JOB_COMPLETION_INDEX": "4", "AUTOGRADER_SHARD_COUNT": "4"}, "shard 5 of 4"),
+])
+def test_shard_auto_without_a_usable_scheduler_says_what_is_missing(environ, says):
+    """Does `--shard auto` outside a scheduler, or with a half-set environment, stop with a message naming it?"""
+    with pytest.raises(ValueError, match=says):
+        parse_shard("auto", environ)
+
+
 def test_sharded_grading_then_merge_equals_unsharded(batch, squares_course, tmp_path):
     """Does grading in 2 shards and merging give the same grades.csv as one run?"""
     root, db_url, spec, _ = squares_course
