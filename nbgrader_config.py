@@ -21,3 +21,9 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.OverwriteCells.add_missing_cells = True
 c.Execute.timeout = 120
+
+# Due dates and the late policy (autograder/deadlines.py; read by `grade`, `report`, `export`):
+# c.Deadlines.due = {"backprop": "2027-01-15 23:59:00 UTC"}
+# c.Deadlines.late_policy = "per_day"     # "none" (the default), "zero" or "per_day"
+# c.Deadlines.percent_per_day = 10        # of the score, per started day late
+# c.Deadlines.max_days_late = 5           # later than this: 0

@@ -164,7 +164,9 @@ def _report(args):
     if not verdicts:
         raise GraderError(f"no results of {spec.name} in {out / 'results'}: grade first, or give --out")
     hand = gradebook.hand_grades(db_url, spec)
-    report.write_all(out, spec, list(verdicts.values()), hand=hand)
+    from autograder.deadlines import deadline_for
+
+    report.write_all(out, spec, list(verdicts.values()), hand=hand, deadline=deadline_for(root, spec.name))
     print(f"rewrote the reports of {len(verdicts)} student(s) in {out}, {len(hand)} with grades given by hand")
     return 0
 
@@ -187,7 +189,11 @@ def _export(args):
         raise GraderError(f"unknown assignment(s) {', '.join(unknown)}: the gradebook has {', '.join(known) or 'none'}")
     if args.format == "gradescope":
         return _export_gradescope(args, root, db_url)
-    export(db_url, args.assignments or known, args.out, args.format, args.roster, columns, args.identity)
+    from autograder.deadlines import deadline_for
+
+    names = args.assignments or known
+    export(db_url, names, args.out, args.format, args.roster, columns, args.identity,
+           deadlines={name: deadline_for(root, name) for name in names})
     return 0
 
 

@@ -74,8 +74,11 @@ def read_roster(path: Path) -> list:
     return rows
 
 
-def final_grades(db_url: str, assignments: list, students: list) -> list:
-    """FinalGrade for each (student, assignment), students in the given order."""
+def final_grades(db_url: str, assignments: list, students: list, deadlines: dict = None) -> list:
+    """FinalGrade for each (student, assignment), students in the given order; with `deadlines`
+    (assignment -> deadlines.Deadline) a late submission's score is after its penalty, from the
+    submission time `grade` recorded in the gradebook."""
+    from autograder.deadlines import iso
     from nbgrader.api import Gradebook, MissingEntry
 
     out = []
@@ -97,8 +100,11 @@ def final_grades(db_url: str, assignments: list, students: list) -> list:
                 pending = any(g.needs_manual_grade for nb in submission.notebooks for g in nb.grades)
                 comments = " ".join(c.manual_comment.strip() for nb in submission.notebooks
                                     for c in nb.comments if c.manual_comment and c.manual_comment.strip())
-                out.append(FinalGrade(student, name, NEEDS_MANUAL if pending else GRADED,
-                                      None if pending else float(submission.score), maxima[name], comments))
+                score = None if pending else float(submission.score)
+                deadline = (deadlines or {}).get(name)
+                if score is not None and deadline is not None and submission.timestamp is not None:
+                    score -= deadline.penalty(score, iso(submission.timestamp))
+                out.append(FinalGrade(student, name, NEEDS_MANUAL if pending else GRADED, score, maxima[name], comments))
     return out
 
 
@@ -165,7 +171,7 @@ def _by_student(grades: list) -> dict:
 
 
 def export(db_url: str, assignments: list, out: Path, fmt: str = "csv", roster_path: Path = None,
-           columns: dict = None, identity: str = "email", log=print) -> list:
+           columns: dict = None, identity: str = "email", log=print, deadlines: dict = None) -> list:
     """Write the final grades of `assignments` to `out` in `fmt`; return the FinalGrades.
 
     With a roster, its students in its order; without, every student with a submission."""
@@ -189,7 +195,7 @@ def export(db_url: str, assignments: list, out: Path, fmt: str = "csv", roster_p
         missing = [s for s in students if not roster[s][identity]]
         if missing:
             raise GraderError(f"{len(missing)} student(s) have no {identity} in the roster: {', '.join(missing[:10])}")
-    grades = final_grades(db_url, assignments, students)
+    grades = final_grades(db_url, assignments, students, deadlines)
     buffer = io.StringIO(newline="")
     if fmt == "csv":
         write_csv(buffer, grades, assignments, roster)

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from autograder import gradebook, report, sandbox as sandbox_mod, seeding, trusted
+from autograder.deadlines import deadline_for
 from autograder.progress import Progress
 from autograder.runner import OK, run_isolated
 from autograder.sanitize import Rejected, prepare, safe_text
@@ -83,7 +84,7 @@ def grade_one(sub, spec, db_url, limits, lock, sandboxed=True) -> tuple:
     """Grade one submission; returns (Verdict, executed notebook or None). Never raises."""
     base = dict(student_id=sub.student_id, assignment=spec.name, max_score=spec.max_score,
                 graded_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), grader_version=grader_version(),
-                origin=sub.origin, score=0.0, release_digest=spec.release_digest)
+                origin=sub.origin, score=0.0, release_digest=spec.release_digest, submitted_at=sub.submitted_at)
     start = time.monotonic()
     try:
         data = sub.path.read_bytes()
@@ -164,7 +165,7 @@ def grade_batch(root, spec, inputs, out: Path, db_url, limits, jobs=2, force=Fal
     if stale:
         log(f"WARNING: {len(stale)} result(s) in {out} were graded with other tests or points "
             f"({', '.join(stale[:5])}{'...' if len(stale) > 5 else ''}): grade their files again to update them")
-    report.write_all(out, spec, list(everyone.values()), shard=shard,
+    report.write_all(out, spec, list(everyone.values()), shard=shard, deadline=deadline_for(root, spec.name),
                      hand=gradebook.read_hand_grades(db_url if record_gradebook else None, spec, log))
     return [everyone[s.student_id] for s in subs]
 

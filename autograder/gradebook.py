@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.course import strip_hidden
+from autograder.deadlines import parse_time
 from autograder.verdict import MANUAL
 
 
@@ -32,7 +33,8 @@ def record(root, db_url, spec, verdict, notebook=None) -> None:
         return  # nothing was graded: there are no scores to record
     with Gradebook(db_url) as gb:
         gb.update_or_create_student(verdict.student_id)
-        gb.update_or_create_submission(spec.name, verdict.student_id)
+        when = {"timestamp": parse_time(verdict.submitted_at).replace(tzinfo=None)} if verdict.submitted_at else {}
+        gb.update_or_create_submission(spec.name, verdict.student_id, **when)   # nbgrader keeps UTC, naive
         for task in verdict.tasks:
             grade = gb.find_grade(task.task, spec.notebook, spec.name, verdict.student_id)
             grade.auto_score = None if task.result == MANUAL else task.points

@@ -92,7 +92,10 @@ def merge(dirs, out: Path, log=print, root=None, db_url=None) -> list:
         (out / "results" / f"{v.student_id}.json").write_text(json.dumps(v.to_dict(), indent=1))
     from autograder.gradebook import read_hand_grades
 
-    report.write_all(out, spec, list(verdicts.values()), release_digest=digest, hand=read_hand_grades(db_url, spec, log))
+    from autograder.deadlines import deadline_for
+
+    report.write_all(out, spec, list(verdicts.values()), release_digest=digest, hand=read_hand_grades(db_url, spec, log),
+                     deadline=deadline_for(root, spec.name) if root else None)
     log(f"merged {len(verdicts)} submission(s) of {spec.name} from {len(dirs)} folder(s) into {out}")
     return list(verdicts.values())
 

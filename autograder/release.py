@@ -39,8 +39,20 @@ def release(root: Path, assignments=None, db_url=None, log=print) -> str:
         if not result["success"]:
             raise GraderError(f"nbgrader could not release {name}:\n{result.get('error') or result.get('log')}")
         _drop_extras(root / "assignments" / name, f"{name}.ipynb")
+        _record_due_date(root, url, name)
         log(f"released {name}: assignments/{name}/{name}.ipynb")
     return url
+
+
+def _record_due_date(root: Path, url: str, name: str) -> None:
+    """The due date of nbgrader_config.py's c.Deadlines, in the gradebook too, where formgrader shows it."""
+    from nbgrader.api import Gradebook
+
+    from autograder.deadlines import deadline_for
+
+    due = deadline_for(root, name).due
+    with Gradebook(url) as gb:
+        gb.update_or_create_assignment(name, duedate=due.replace(tzinfo=None) if due else None)
 
 
 def _drop_extras(folder: Path, keep: str):

@@ -14,16 +14,17 @@ from pathlib import Path
 FIXED_COLUMNS = ["student_id", "assignment", "score", "max_score", "status"]
 
 
-def write_all(out: Path, spec, verdicts, release_digest=None, hand=None, shard=None) -> None:
+def write_all(out: Path, spec, verdicts, release_digest=None, hand=None, shard=None, deadline=None) -> None:
     """grades.csv, report.json and feedback/<student_id>.html for `verdicts`, sorted by student.
 
     release_digest: of the tests and points graded with (default: the spec's; `merge` passes the shards').
     hand: scores and comments given by hand, from `gradebook.hand_grades` (default: none).
-    shard: (index, count) this folder graded, recorded so that `merge` can check every shard is there once."""
+    shard: (index, count) this folder graded, recorded so that `merge` can check every shard is there once.
+    deadline: the assignment's `deadlines.Deadline`, whose late policy the scores are given under."""
     verdicts = sorted(verdicts, key=lambda v: v.student_id)
     hand = hand or {}
     task_ids = [c.grade_id for c in spec.graded]
-    write_csv(out / "grades.csv", task_ids, verdicts, hand)
+    write_csv(out / "grades.csv", task_ids, verdicts, hand, deadline)
     report = {"assignment": spec.name, "max_score": spec.max_score,
               "release_digest": release_digest or spec.release_digest,
               "shard": f"{shard[0]}/{shard[1]}" if shard else None,
@@ -32,7 +33,7 @@ def write_all(out: Path, spec, verdicts, release_digest=None, hand=None, shard=N
     (out / "report.json").write_text(json.dumps(report, indent=1))
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     for v in verdicts:
-        (out / "feedback" / f"{v.student_id}.html").write_text(feedback_html(v, hand.get(v.student_id)))
+        (out / "feedback" / f"{v.student_id}.html").write_text(feedback_html(v, hand.get(v.student_id), deadline))
 
 
 def final_points(task, hand: dict):
@@ -49,27 +50,64 @@ def totals(v, hand=None) -> tuple:
     return sum(p for p in points if p is not None), sum(p is None for p in points)
 
 
-def write_csv(path: Path, task_ids, verdicts, hand=None) -> None:
-    """One row per student: the fixed columns, one column per graded task, `tampered` and
-    `manual_pending` (tasks still to be graded by hand: the score is final when it is 0)."""
+def late(v, score: float, deadline=None) -> tuple:
+    """(penalty in points, started days late or None if unknown) of a verdict whose score is `score`."""
+    if deadline is None:
+        return 0.0, None
+    return deadline.penalty(score, v.submitted_at), deadline.days_late(v.submitted_at)
+
+
+def write_csv(path: Path, task_ids, verdicts, hand=None, deadline=None) -> None:
+    """One row per student: the fixed columns (`score` after any late penalty), one column per graded
+    task, `tampered`, `manual_pending` (tasks still to be graded by hand: the score is final when it
+    is 0), then `raw_score`, `late_penalty`, `submitted_at` and `days_late` (empty: time unknown)."""
     hand = hand or {}
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(FIXED_COLUMNS + task_ids + ["tampered", "manual_pending"])
+        writer.writerow(FIXED_COLUMNS + task_ids + ["tampered", "manual_pending", "raw_score", "late_penalty",
+                                                   "submitted_at", "days_late"])
         for v in verdicts:
             given = hand.get(v.student_id, {})
             points = {t.task: _points(final_points(t, given)) for t in v.tasks}
             score, pending = totals(v, given)
-            writer.writerow([v.student_id, v.assignment, f"{score:g}", f"{v.max_score:g}", v.status]
-                            + [points.get(t, "") for t in task_ids] + [str(v.tampered).lower(), pending])
+            penalty, days = late(v, score, deadline)
+            writer.writerow([v.student_id, v.assignment, f"{score - penalty:g}", f"{v.max_score:g}", v.status]
+                            + [points.get(t, "") for t in task_ids] + [str(v.tampered).lower(), pending]
+                            + [f"{score:g}", f"{penalty:g}", v.submitted_at, "" if days is None else days])
 
 
 def _points(value) -> str:
     return "" if value is None else f"{value:g}"
 
 
-def feedback_html(v, hand=None) -> str:
-    """A self-contained page for one student; `hand`: {task: HandGrade} given in formgrader."""
+def _late_note(v, score: float, deadline) -> str:
+    """The feedback's line on lateness: the penalty and why, or nothing when on time or no due date."""
+    penalty, days = late(v, score, deadline)
+    if deadline is None or deadline.due is None:
+        return ""
+    from autograder.deadlines import iso
+    if days is None:
+        return (f"<p>Due {iso(deadline.due)}; the time of this submission is not known, so no late "
+                f"penalty was applied.</p>")
+    if not days:
+        return f"<p>Submitted {html.escape(v.submitted_at)}, before the due date ({iso(deadline.due)}).</p>"
+    return (f"<p class='warn'>Submitted {html.escape(v.submitted_at)}, {days} day(s) after the due date "
+            f"({iso(deadline.due)}): late penalty {penalty:g} of the {score:g} points earned "
+            f"(policy: {html.escape(_policy_words(deadline))}).</p>")
+
+
+def _policy_words(deadline) -> str:
+    if deadline.policy == "zero":
+        return "a late submission scores 0"
+    if deadline.policy == "per_day":
+        return (f"{deadline.percent_per_day:g}% per started day late, 0 after "
+                f"{deadline.max_days_late} day(s)")
+    return "no penalty"
+
+
+def feedback_html(v, hand=None, deadline=None) -> str:
+    """A self-contained page for one student; `hand`: {task: HandGrade} given in formgrader;
+    `deadline`: the assignment's due date and late policy."""
     e = html.escape
     hand = hand or {}
 
@@ -82,6 +120,8 @@ def feedback_html(v, hand=None) -> str:
 
     rows = "\n".join(row(t) for t in v.tasks)
     score, pending = totals(v, hand)
+    late_note = _late_note(v, score, deadline)
+    score -= late(v, score, deadline)[0]
     pending_note = (f"<p>{pending} task(s) marked <em>manual</em> are graded by hand; their points are "
                     f"not included above yet.</p>") if pending else ""
     notes = "".join(f"<li>{e(n)}</li>" for n in v.tampering)
@@ -98,7 +138,7 @@ border-bottom:1px solid #ddd;text-align:left;vertical-align:top}}.pass td:nth-ch
 </head><body>
 <h1>{e(v.assignment)}: feedback for {e(v.student_id)}</h1>
 <p><strong>Score: {score:g} / {v.max_score:g}</strong> &middot; status: <code>{e(v.status)}</code></p>
-{message}{tamper}
+{late_note}{message}{tamper}
 <table><tr><th>task</th><th>result</th><th>points</th><th>message</th></tr>
 {rows}
 </table>

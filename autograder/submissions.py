@@ -21,6 +21,7 @@ class Submission:
     student_id: str
     path: Path
     origin: str          # how it was found, shown in reports (e.g. "class.zip:alice.ipynb")
+    submitted_at: str = ""   # when, in UTC, from nbgrader's timestamp.txt or the zip entry ("": unknown)
 
     def digest(self) -> str:
         """sha256 of the file's bytes: a regraded file is skipped only if these are unchanged."""
@@ -85,16 +86,28 @@ def id_problem(student_id: str) -> str:
             f"no spaces or brackets)")
 
 
-def _student(student_id, path, origin, passed_over) -> list:
+TIMESTAMP = "timestamp.txt"   # nbgrader's submitted layout: <student>/<assignment>/timestamp.txt
+
+
+def _student(student_id, path, origin, passed_over, submitted_at="") -> list:
     """[Submission] for a valid id, else [] with the reason in `passed_over`."""
     problem = id_problem(student_id)
     if problem:
         passed_over.append(Skipped(origin, problem))
         return []
-    return [Submission(student_id, path, origin)]
+    return [Submission(student_id, path, origin, submitted_at)]
 
 
-def _named(name, path, origin, pattern, passed_over) -> list:
+def _timestamp(text) -> str:
+    """nbgrader's timestamp.txt content as the reports' UTC time ("" if it is not a time)."""
+    from autograder.deadlines import iso, parse_time
+    try:
+        return iso(parse_time(text.strip()[:100]))
+    except (ValueError, TypeError):
+        return ""
+
+
+def _named(name, path, origin, pattern, passed_over, submitted_at="") -> list:
     """A notebook whose student id comes from its file name through the id pattern."""
     if not name.lower().endswith(".ipynb"):
         passed_over.append(Skipped(origin, "not a notebook (.ipynb)"))
@@ -103,7 +116,7 @@ def _named(name, path, origin, pattern, passed_over) -> list:
     if not match or not match.group("student_id"):
         passed_over.append(Skipped(origin, f"the id pattern {pattern.pattern!r} finds no student id in its name"))
         return []
-    return _student(match.group("student_id"), path, origin, passed_over)
+    return _student(match.group("student_id"), path, origin, passed_over, submitted_at)
 
 
 def _from_folder(folder: Path, assignment, pattern, passed_over):
@@ -116,11 +129,14 @@ def _from_folder(folder: Path, assignment, pattern, passed_over):
             found += _named(p.name, p, str(p), pattern, passed_over)
             continue
         notebooks = sorted(q for q in (p / assignment).glob("*") if q.suffix.lower() == ".ipynb")
+        stamp = p / assignment / TIMESTAMP
         if notebooks:  # a renamed notebook is still the student's: take the one that is there
             preferred = [q for q in notebooks if q.stem == assignment] or notebooks
-            found += _student(p.name, preferred[0], str(preferred[0]), passed_over)
+            when = _timestamp(stamp.read_text(errors="replace")) if stamp.is_file() else ""
+            found += _student(p.name, preferred[0], str(preferred[0]), passed_over, when)
         passed_over += [Skipped(str(q), f"not the notebook of nbgrader's {p.name}/{assignment}/ layout")
-                        for q in sorted(p.rglob("*")) if q.is_file() and (not notebooks or q != preferred[0])]
+                        for q in sorted(p.rglob("*")) if q.is_file() and (not notebooks or q != preferred[0])
+                        and not (notebooks and q == stamp)]
     return found
 
 
@@ -133,20 +149,38 @@ def _from_zip(archive: Path, assignment, scratch: Path, pattern, passed_over):
     found = []
     target = scratch / hashlib.sha256(str(archive.resolve()).encode()).hexdigest()[:12]
     with zf:
+        stamps = {PurePosixPath(i.filename).parent: i for i in zf.infolist()
+                  if PurePosixPath(i.filename).name == TIMESTAMP and i.file_size < 1024}
         for info in zf.infolist():
             inner = PurePosixPath(info.filename)
             if info.is_dir() or "__MACOSX" in inner.parts:
                 continue
+            if inner.name == TIMESTAMP and len(inner.parts) >= 3 and inner.parts[-2] == assignment:
+                continue   # read with its notebook
             origin, parts = f"{archive.name}:{info.filename}", inner.parts
             dest = target / f"{len(found):05d}.ipynb"   # never trust the archive's paths
             # nbgrader layout inside the zip: <student>/<assignment>/<nb>.ipynb
             if len(parts) >= 3 and parts[-2] == assignment and inner.suffix.lower() == ".ipynb":
-                new = _student(parts[-3], dest, origin, passed_over)
-            else:
-                new = _named(inner.name, dest, origin, pattern, passed_over)
+                stamp = stamps.get(inner.parent)
+                when = _timestamp(zf.read(stamp).decode(errors="replace")) if stamp else ""
+                new = _student(parts[-3], dest, origin, passed_over, when)
+            else:   # a platform's export: the entry's own date, which a zip stores without a zone
+                new = _named(inner.name, dest, origin, pattern, passed_over, _zip_time(info))
             if new:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src:
                     dest.write_bytes(src.read(64 * 2**20 + 1))
                 found += new
     return found
+
+
+def _zip_time(info) -> str:
+    """A zip entry's date (no time zone in the format: read as UTC), or "" if it holds none."""
+    from datetime import datetime, timezone
+
+    from autograder.deadlines import iso
+    try:
+        stamp = datetime(*info.date_time, tzinfo=timezone.utc)
+    except ValueError:
+        return ""
+    return "" if stamp.year <= 1980 and stamp.month == 1 and stamp.day == 1 else iso(stamp)

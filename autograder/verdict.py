@@ -48,6 +48,7 @@ class Verdict:
     release_digest: str = ""  # AssignmentSpec.release_digest of the tests and points it was graded with
     graded_at: str = ""      # when, in UTC ("2026-12-01 23:50 UTC")
     grader_version: str = ""  # the course package's version that graded it
+    submitted_at: str = ""   # when the student submitted, in UTC (autograder.deadlines); "": unknown
 
     def to_dict(self):
         return asdict(self)

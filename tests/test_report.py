@@ -17,8 +17,9 @@ def test_feedback_escapes_student_controlled_text(tmp_path):
     page = (tmp_path / "feedback" / "eve.html").read_text()
     assert "<script>" not in page and "&lt;script&gt;" in page
     rows = list(csv.reader(open(tmp_path / "grades.csv")))
-    assert rows == [["student_id", "assignment", "score", "max_score", "status", "t1", "tampered", "manual_pending"],
-                    ["eve", "hw", "0", "2", "graded", "0", "false", "0"]]
+    assert rows == [["student_id", "assignment", "score", "max_score", "status", "t1", "tampered", "manual_pending",
+                     "raw_score", "late_penalty", "submitted_at", "days_late"],
+                    ["eve", "hw", "0", "2", "graded", "0", "false", "0", "0", "0", "", ""]]
 
 
 def test_feedback_says_when_by_what_and_which_file(tmp_path):
