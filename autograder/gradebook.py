@@ -61,14 +61,19 @@ def read_autograded(folder: Path, spec, student_id: str):
 
 
 def without_hidden_tests(notebook):
-    """The executed notebook with every hidden-test region cut out of its cells.
+    """The executed notebook with every hidden-test region cut out of its cells, and its HTML made safe.
 
     nbgrader's `generate_feedback` (formgrader's feedback buttons) renders the autograded
     notebook as it is, so anything left here reaches the student. The gradebook keeps the
     full source, which is all nbgrader's formgrader and `export` need. Error outputs keep
-    only their last line: a traceback quotes the test's source.
+    only their last line: a traceback quotes the test's source. Formgrader shows this notebook
+    in the instructor's Jupyter origin, which can reach kernels and terminals, so the student's
+    HTML (in outputs and in written answers) goes through nbconvert's SanitizeHTML (bleach:
+    no script, no event handlers) and JavaScript outputs are dropped.
     """
-    notebook = copy.deepcopy(notebook)
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+    notebook, _ = SanitizeHTML().preprocess(copy.deepcopy(notebook), {})
     for cell in notebook.cells:
         cell.source = strip_hidden(cell.source)
         for output in cell.get("outputs", []):

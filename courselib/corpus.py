@@ -14,7 +14,7 @@ animal_near the verb agrees with the first noun, across an 'attractor' noun).
 
     p     template        example                                        topic
     0.06  person_job      zora works as a teacher .                      people
-    0.06  person_intro    zora is a woman from norway .                  people
+    0.06  person_intro    zora is a female from norway .                 people
     0.06  person_says     zora says that she is unhelpful .              people
     0.08  family          zora is the sister of the farmer .             people
     0.04  person_bank     zora keeps her money in the bank .             people  (bank: money)

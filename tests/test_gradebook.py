@@ -208,3 +208,35 @@ def test_losing_the_postgres_server_fails_only_the_students_it_reaches(postgres,
     assert sorted(_gradebook_scores(db_url)) == sorted(PG_CLASS)
     assert {s: r["status"] for s, r in _results(out).items()} == {
         s: "timeout" if recipe == "infinite_loop" else "graded" for s, recipe in PG_CLASS.items()}
+
+
+def test_formgrader_sees_no_script_from_the_student(own_squares_course, tmp_path):
+    """Does the autograded notebook formgrader renders hold none of the student's <script>, event
+    handlers or JavaScript outputs, whether written in an answer or displayed by code, while the
+    answer's text and the grade survive?"""
+    import nbformat
+
+    from fixtures.broken import solved
+
+    root, db_url, spec, release = own_squares_course
+    nb = solved(release)
+    attack = "<script>fetch('/api/terminals', {method: 'POST'})</script><img src=x onerror=alert(1)>"
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "explain":
+            cell.source = f"Squares grow faster. {attack}"
+        elif cell.metadata.get("nbgrader", {}).get("grade_id") == "sol_square":
+            cell.source += ("\nfrom IPython.display import HTML, Javascript, display\n"
+                            f"display(HTML({attack!r})); display(Javascript('alert(2)'))")
+    folder = tmp_path / "submitted"
+    folder.mkdir()
+    (folder / "xss.ipynb").write_text(nbformat.writes(nb))
+    verdicts = grade_batch(root, spec, [folder], tmp_path / "out", db_url, LIMITS, jobs=1, log=lambda *_: None)
+    assert (verdicts[0].status, verdicts[0].score) == ("graded", 5)
+    for path in [root / "grading" / "autograded" / "xss" / "squares" / "squares.ipynb",
+                 tmp_path / "out" / "autograded" / "xss" / "squares" / "squares.ipynb"]:
+        cells = nbformat.read(path, as_version=4).cells
+        rendered = "".join(c.source for c in cells if c.cell_type == "markdown")     # code is shown as code
+        rendered += json.dumps([o for c in cells if c.cell_type == "code" for o in c.get("outputs", [])])
+        assert "<script" not in rendered and not re.search(r"<[^>]*\bon\w+\s*=", rendered), path   # escaped at most
+        assert "application/javascript" not in rendered, path
+        assert "Squares grow faster." in rendered
