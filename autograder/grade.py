@@ -17,7 +17,7 @@ from autograder import gradebook, report, sandbox as sandbox_mod, seeding, trust
 from autograder.deadlines import deadline_for
 from autograder.progress import Progress
 from autograder.runner import OK, run_isolated
-from autograder.sanitize import Rejected, prepare, safe_text
+from autograder.sanitize import INVALID, Rejected, prepare, safe_text, too_large
 from autograder.submissions import find_submissions
 from autograder.verdict import Verdict, cell_errors, decide
 
@@ -87,10 +87,12 @@ def grade_one(sub, spec, db_url, limits, lock, sandboxed=True) -> tuple:
                 origin=sub.origin, score=0.0, release_digest=spec.release_digest, submitted_at=sub.submitted_at)
     start = time.monotonic()
     try:
-        data = sub.path.read_bytes()
         base["digest"] = sub.digest()
-        with lock:  # nbgrader's preprocessors open the gradebook: one at a time
-            prepared = prepare(data, spec, db_url)
+        problem = too_large(sub.path.stat().st_size)   # before reading it all
+        if problem:
+            raise Rejected(INVALID, problem)
+        data = sub.path.read_bytes()
+        prepared = prepare(data, spec, db_url, lock)   # nbgrader's preprocessors open the gradebook: one at a time
         steps = trusted.plan(prepared.notebook, spec)
         seed = seeding.submission_seed(spec.name, sub.student_id, base["digest"]) if steps else None
         outcome = run_isolated(prepared.notebook, limits, steps=steps, code=trusted.submitted_code(prepared.notebook),

@@ -25,7 +25,8 @@ MEMORY_ERRORS = ("MemoryError", "can't allocate memory", "std::bad_alloc", "Defa
 # A bound on the kernel's messages held by the worker (outside the sandbox and its memory
 # limit): at most QUEUED_MESSAGES unread, each at most MESSAGE_MB (a notebook's own outputs
 # are far smaller; the output budget is 1 MB by default).
-MESSAGE_MB, QUEUED_MESSAGES = 8, 32
+MESSAGE_MB, QUEUED_MESSAGES, REPLY_MB = 8, 32, 256
+ERROR_CHARS = 4000   # of an error's message, and of each traceback line, kept
 
 
 @dataclass
@@ -65,19 +66,10 @@ def _kernel_manager_class(limits: Limits, box=None):
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
+            self.client_factory = _bounded_client_class()
             if box:
                 self.transport, self.ip = "ipc", str(Path(box["kernel"], "k"))
                 self.connection_file = str(Path(box["kernel"], "kernel.json"))
-
-        def client(self, **kwargs):
-            import zmq
-            kc = super().client(**kwargs)
-            # what the worker may hold from the kernel: a message over MESSAGE_MB is refused
-            # (zmq drops the connection, which reconnects), at most QUEUED_MESSAGES wait unread;
-            # past that the kernel's own queue drops output, in the kernel's own memory
-            kc.context.setsockopt(zmq.MAXMSGSIZE, MESSAGE_MB * 2**20)
-            kc.context.setsockopt(zmq.RCVHWM, QUEUED_MESSAGES)
-            return kc
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             # fd 0-2 of the kernel lead nowhere: writes to fd 2 (os.write, C code,
@@ -101,23 +93,55 @@ def _kernel_manager_class(limits: Limits, box=None):
     return LimitedKernelManager
 
 
+def _bounded_client_class():
+    """jupyter_client's kernel client with a bound on what it holds from the kernel."""
+    import zmq
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    class BoundedKernelClient(AsyncKernelClient):
+        """What the worker may hold from the kernel: on iopub (outputs) a message over MESSAGE_MB is
+        refused (zmq drops the connection, which reconnects) and at most QUEUED_MESSAGES wait
+        unread, past which the kernel's own queue drops output, in the kernel's own memory; on
+        the other channels (replies, which carry an error's text once more) REPLY_MB."""
+
+        def _create_connected_socket(self, channel, identity=None):
+            limit = MESSAGE_MB if channel == "iopub" else REPLY_MB
+            self.context.setsockopt(zmq.MAXMSGSIZE, limit * 2**20)   # applies to sockets made from now
+            self.context.setsockopt(zmq.RCVHWM, QUEUED_MESSAGES if channel == "iopub" else 1000)
+            return super()._create_connected_socket(channel, identity)
+
+    return BoundedKernelClient
+
+
 def _client_class():
     from nbclient import NotebookClient
 
     class LimitedClient(NotebookClient):
-        """Drops stream/display output beyond `output_bytes`; errors and results are always kept."""
+        """Keeps at most `output_bytes` of the notebook's outputs, of every kind together.
+
+        Past the budget, stream and display output is dropped (one truncation note per stream),
+        a cell's result becomes a short note, and an error keeps its name and the start of its
+        message (the verdict needs to know that a cell raised, and what). An error's text is
+        capped at ERROR_CHARS even within the budget."""
         output_bytes = 2**20
         _used = 0
 
         def output(self, outs, msg, display_id, cell_index):
-            kind = msg["msg_type"]
-            if kind in ("stream", "display_data", "update_display_data"):
-                self._used += len(json.dumps(msg["content"]))
-                if self._used > self.output_bytes:
-                    name = msg["content"].get("name", "stdout")
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "error":
+                content["evalue"] = str(content.get("evalue", ""))[:ERROR_CHARS]
+                content["traceback"] = [line[:ERROR_CHARS] for line in content.get("traceback", [])[-20:]]
+            self._used += len(json.dumps(content))
+            if self._used > self.output_bytes:
+                if kind in ("stream", "display_data", "update_display_data"):
+                    name = content.get("name", "stdout")
                     if not any(o.get("text") == TRUNCATED and o.get("name") == name for o in outs):
                         outs.append(nbformat.v4.new_output("stream", name=name, text=TRUNCATED))
                     return None
+                if kind == "execute_result":
+                    content["data"], content["metadata"] = {"text/plain": TRUNCATED.strip()}, {}
+                elif kind == "error":
+                    content["traceback"] = content["traceback"][-1:]
             return super().output(outs, msg, display_id, cell_index)
 
     return LimitedClient

@@ -14,6 +14,9 @@ import nbformat
 from autograder.course import grade_id as _grade_id, strip_hidden
 
 INVALID, WRONG = "invalid_notebook", "wrong_assignment"
+# The largest submission graded, and the most cells: a released notebook is ~100 kB and ~40 cells,
+# one with every plot kept a few MB; past these, parsing alone would slow the batch for everyone.
+MAX_NOTEBOOK_MB, MAX_CELLS = 32, 2000
 
 
 class Rejected(Exception):
@@ -50,7 +53,17 @@ def read_notebook(data: bytes):
         raise Rejected(INVALID, f"the notebook's structure is invalid ({str(err).splitlines()[0][:160]})") from None
     if not nb.cells:
         raise Rejected(INVALID, "the notebook has no cells")
+    if len(nb.cells) > MAX_CELLS:
+        raise Rejected(INVALID, f"the notebook has {len(nb.cells)} cells; at most {MAX_CELLS} can be graded")
     return safe_text(nb)
+
+
+def too_large(size_bytes: int) -> str:
+    """Why a file of this size is not graded ("" if it can be)."""
+    if size_bytes <= MAX_NOTEBOOK_MB * 2**20:
+        return ""
+    return (f"the file is {size_bytes / 2**20:.0f} MB; at most {MAX_NOTEBOOK_MB} MB can be graded "
+            f"(clear the outputs, Kernel > Restart & Clear Output, and submit again)")
 
 
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -126,8 +139,14 @@ def _restore_missing(nb, spec):
         present.add(ref.grade_id)
 
 
-def prepare(data: bytes, spec, db_url: str) -> Prepared:
-    """Validate, identify and repair a submission; the result is ready for the runner."""
+def prepare(data: bytes, spec, db_url: str, lock=None) -> Prepared:
+    """Validate, identify and repair a submission; the result is ready for the runner.
+
+    lock: held only around nbgrader's preprocessors, which open the gradebook (one writer at a
+    time for SQLite); parsing and the checks before them run outside it."""
+    problem = too_large(len(data))
+    if problem:
+        raise Rejected(INVALID, problem)
     nb = read_notebook(data)
     ids = {_grade_id(c) for c in nb.cells} - {None}
     graded_ids = {c.grade_id for c in spec.graded}
@@ -139,7 +158,11 @@ def prepare(data: bytes, spec, db_url: str) -> Prepared:
     _restore_missing(nb, spec)
     from sqlalchemy.exc import SQLAlchemyError
     try:
-        nb = _nbgrader_sanitize(nb, spec, db_url)
+        if lock is None:
+            nb = _nbgrader_sanitize(nb, spec, db_url)
+        else:
+            with lock:
+                nb = _nbgrader_sanitize(nb, spec, db_url)
     except SQLAlchemyError:
         raise   # the gradebook failed, not the notebook: the grader's error, graded again next run
     except Exception as err:  # nbgrader raises bare exceptions for corrupt metadata

@@ -9,6 +9,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from autograder.sanitize import MAX_NOTEBOOK_MB
+
 DEFAULT_ID_PATTERN = r"^(?P<student_id>.+)\.ipynb$"
 # a student id names files and CSV cells: letters and digits first (no `=`, `+`, `-`, `@` that
 # a spreadsheet would run as a formula, no `..`), then also . _ @ + -, at most 128 characters
@@ -24,8 +26,13 @@ class Submission:
     submitted_at: str = ""   # when, in UTC, from nbgrader's timestamp.txt or the zip entry ("": unknown)
 
     def digest(self) -> str:
-        """sha256 of the file's bytes: a regraded file is skipped only if these are unchanged."""
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        """sha256 of the file's bytes: a regraded file is skipped only if these are unchanged
+        (read in blocks: a huge file costs time, not the grader's memory)."""
+        digest = hashlib.sha256()
+        with open(self.path, "rb") as f:
+            for block in iter(lambda: f.read(2**20), b""):
+                digest.update(block)
+        return digest.hexdigest()
 
 
 class SubmissionError(ValueError):
@@ -168,8 +175,8 @@ def _from_zip(archive: Path, assignment, scratch: Path, pattern, passed_over):
                 new = _named(inner.name, dest, origin, pattern, passed_over, _zip_time(info))
             if new:
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src:
-                    dest.write_bytes(src.read(64 * 2**20 + 1))
+                with zf.open(info) as src:   # one byte past the limit, for `too_large` to say so
+                    dest.write_bytes(src.read(MAX_NOTEBOOK_MB * 2**20 + 1))
                 found += new
     return found
 

@@ -122,3 +122,31 @@ def test_a_memory_error_in_the_grader_is_not_the_students():
     assert (_has_memory_error(nb, steps), _grader_memory_error(nb, steps)) == (True, None)
     cells[1].outputs, cells[0].outputs = [], [error("MemoryError", "")]     # the student's own cell
     assert (_has_memory_error(nb, steps), _grader_memory_error(nb, steps)) == (True, None)
+
+
+def test_results_and_errors_count_against_the_output_budget(squares_course, tmp_path):
+    """Do 60 cells whose results are 4 MB each and 60 cells raising errors with 1 MB messages stay
+    within the output budget in the autograded notebook (the grade unchanged, each error still named)?"""
+    import json as json_mod
+
+    import nbformat
+
+    root, _, _, release = squares_course
+    nb = nbformat.reads(with_square(release, "def square(x):\n    return x * x\n").decode(), as_version=4)
+    floods = [nbformat.v4.new_code_cell('"r" * (4 << 20)') for _ in range(60)]
+    floods += [nbformat.v4.new_code_cell('raise ValueError("e" * (1 << 20))') for _ in range(60)]
+    nb.cells[1:1] = floods
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    (folder / "flood.ipynb").write_text(nbformat.writes(nb))
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", "squares", str(folder), "--out", str(out),
+                           "--jobs", "1", "--no-gradebook", "--output-kb", "256"], cwd=root, capture_output=True,
+                          text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    row = next(csv.DictReader(open(out / "grades.csv")))
+    assert (row["status"], row["score"]) == ("graded", "5"), row
+    autograded = out / "autograded" / "flood" / "squares" / "squares.ipynb"
+    assert autograded.stat().st_size < 2 * 2**20, autograded.stat().st_size
+    outputs = [o for c in nbformat.read(autograded, as_version=4).cells for o in c.get("outputs", [])]
+    assert sum(o.get("ename") == "ValueError" for o in outputs) == 60
+    assert len(json_mod.dumps(outputs)) < 2 * 2**20
