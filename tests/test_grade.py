@@ -260,3 +260,25 @@ def test_lone_surrogates_are_one_students_text_not_the_batchs_failure(squares_co
     autograded = (out / "autograded" / "surrogate" / "squares" / "squares.ipynb").read_text(encoding="utf-8")
     assert "Because \ufffd squares are products." in autograded
     assert len(list(csv.DictReader(open(out / "grades.csv")))) == 2
+
+
+def test_huge_and_many_celled_notebooks_are_refused_with_a_message(squares_course, tmp_path):
+    """Is a 33 MB notebook (a valid one, padded) refused before it is parsed, and one of 2001 cells
+    refused after, each as invalid_notebook saying the limit, while the neighbour is graded?"""
+    from autograder.sanitize import MAX_CELLS, MAX_NOTEBOOK_MB
+
+    root, db_url, spec, release = squares_course
+    folder = tmp_path / "in"
+    folder.mkdir()
+    good = RECIPES["good"](release)
+    (folder / "good.ipynb").write_bytes(good)
+    (folder / "padded.ipynb").write_bytes(good[:-1] + b" " * (MAX_NOTEBOOK_MB * 2**20 + 1) + good[-1:])
+    many = solved(release)
+    many.cells += [nbformat.v4.new_markdown_cell("x") for _ in range(MAX_CELLS + 1 - len(many.cells))]
+    (folder / "many.ipynb").write_text(nbformat.writes(many))
+    verdicts = {v.student_id: v for v in grade_batch(root, spec, [folder], tmp_path / "out", db_url, LIMITS,
+                                                     record_gradebook=False, log=lambda *_: None)}
+    assert (verdicts["good"].status, verdicts["good"].score) == ("graded", 5)
+    assert verdicts["padded"].status == "invalid_notebook" and f"at most {MAX_NOTEBOOK_MB} MB" in verdicts["padded"].message
+    assert verdicts["many"].status == "invalid_notebook" and f"at most {MAX_CELLS}" in verdicts["many"].message
+    assert verdicts["padded"].digest   # identified, so a rerun skips it until the file changes
