@@ -35,6 +35,9 @@ MAX_MESSAGE = 512 * 2**20          # bytes; a bigger reply is refused, not read
 _remote = None                     # set by the grader's process: then student_handle returns it
 
 
+STUDENT_TEXT = 120   # characters of a student's exception message that feedback may show
+
+
 class StudentError(Exception):
     """The student's code raised (or could not be reached); the message says what happened."""
 
@@ -310,9 +313,15 @@ class _Handle:
 
     @staticmethod
     def _error(what, error) -> StudentError:
-        """StudentError('linear_forward raised ValueError in linear_forward, line 3 of its cell: ...')."""
+        """StudentError('linear_forward raised ValueError in linear_forward, line 3 of its cell: ...').
+
+        The student's own text is cut to the first line and STUDENT_TEXT characters: their code can
+        put the test's hidden arguments into an exception, and this message reaches the feedback."""
         kind, message, where = (list(error) + ["", ""])[:3]
-        where = where if isinstance(where, str) else ""
+        kind = kind if isinstance(kind, str) and kind.isidentifier() else "an exception"
+        message = str(message).strip().splitlines()[0] if str(message).strip() else ""
+        message = message if len(message) <= STUDENT_TEXT else message[:STUDENT_TEXT - 1] + "…"
+        where = where.splitlines()[0][:80] if isinstance(where, str) and where.strip() else ""
         if message:
             return StudentError(f"{what} raised {kind}{where}: {message}")
         stub = " (is it still the stub? replace `raise NotImplementedError()` with your code)" \

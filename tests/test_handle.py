@@ -122,3 +122,18 @@ def test_modules_parameters_load_and_forward_backward_match_autograd():
     assert torch.allclose(out, ref_out) and torch.allclose(grad_x, xr.grad)
     assert torch.allclose(grads["lin.weight"], ref.weight.grad)
     assert student.isinstance(net, "torch.nn.Module") and ("lin", "torch.nn.modules.linear.Linear") in student.modules(net)
+
+
+def test_a_students_exception_text_reaches_feedback_only_as_a_short_excerpt():
+    """Does a student's exception carrying the test's hidden arguments (a long, many-line text, an odd
+    type name, a forged location) come back as one line of at most 120 characters of theirs?"""
+    from autograder.handle import STUDENT_TEXT, _Handle
+
+    hidden = "\n".join(str(np.random.default_rng(0).normal(size=50)) for _ in range(20))
+    err = _Handle._error("linear_forward", ["ValueError", "leak: " + hidden, " in f, line 3\n" + hidden])
+    text = str(err)
+    assert "\n" not in text and len(text) < len("linear_forward raised ValueError") + 80 + STUDENT_TEXT + 5, text
+    assert text.startswith("linear_forward raised ValueError in f, line 3: leak: ")
+    odd = str(_Handle._error("relu", ["<script>", "x", ""]))
+    assert odd == "relu raised an exception: x"
+    assert str(_Handle._error("relu", ["NotImplementedError", "", ""])).endswith("replace `raise NotImplementedError()` with your code)")
