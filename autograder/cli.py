@@ -22,10 +22,13 @@ def _limit_args(parser):
                         help="seconds per submission")
     parser.add_argument("--memory-mb", type=int, default=defaults.memory_mb, help="memory per submission")
     parser.add_argument("--output-kb", type=int, default=defaults.output_kb, help="output kept per notebook")
+    parser.add_argument("--disk-mb", type=int, default=defaults.disk_mb,
+                        help="size of the sandbox's writable folder, a tmpfs (so it counts as memory)")
 
 
 def _limits(args, threads=1) -> Limits:
-    return Limits(args.cell_timeout, args.wall_timeout, args.memory_mb, args.output_kb, threads)
+    return Limits(args.cell_timeout, args.wall_timeout, args.memory_mb, args.output_kb, threads,
+                  disk_mb=getattr(args, "disk_mb", Limits.disk_mb))
 
 
 def build_parser():

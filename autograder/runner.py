@@ -38,6 +38,7 @@ class Limits:
     output_kb: int = 1024            # total stream/display output kept per notebook
     threads: int = 1                 # BLAS/OpenMP/torch threads in the kernel
     processes: int = 256             # processes and threads of the sandbox's user (when sandboxed)
+    disk_mb: int = 1024              # the sandbox's writable folder, a tmpfs of this size (when sandboxed)
 
 
 @dataclass
@@ -88,7 +89,8 @@ def _kernel_manager_class(limits: Limits, box=None):
                 return cmd
             from autograder import sandbox
             sandbox.give(Path(box["kernel"]), box["uid"])
-            return sandbox.command(Path(box["scratch"]), Path(box["workdir"]), box["env"], box["uid"]) + cmd
+            return sandbox.command(Path(box["scratch"]), Path(box["workdir"]), box["env"], box["uid"],
+                                   disk_mb=limits.disk_mb) + cmd
 
     return LimitedKernelManager
 
@@ -242,6 +244,8 @@ def _execute(client, cwd, env, steps, code, limits, box, seed=None, where=None):
         os.chmod(folder / "rpc.sock", 0o666)
     try:
         with client.setup_kernel(cwd=cwd, env=env):
+            if box:
+                _close_kernel_folder(Path(box["kernel"]))
             for index, cell in enumerate(client.nb.cells):
                 where["index"] = index
                 kind, source = steps.get(index, (None, None))
@@ -258,6 +262,15 @@ def _execute(client, cwd, env, steps, code, limits, box, seed=None, where=None):
     finally:
         if session:
             session.close()
+
+
+def _close_kernel_folder(folder: Path) -> None:
+    """Once the kernel has made its sockets there, its folder (on the grader's disk, outside the
+    sandbox's bounded tmpfs) is the grader's again: the sandbox's user can no longer add files
+    to it. Connecting to the existing sockets needs no write access to the folder."""
+    if os.geteuid() == 0:
+        os.chown(folder, 0, 0)
+        os.chmod(folder, 0o755)
 
 
 def _run_test(client, session, cell, index, source):

@@ -4,7 +4,9 @@ What the student's kernel sees (`command`):
 - read-only: the system (/usr, /lib*, /bin, /etc), the Python installation and virtual
   environment, and the two packages it imports (`autograder`, `courselib`) - and nothing else
   of the course: not `solutions/`, not the gradebook, not other submissions, not any home;
-- read-write: one scratch folder of its own (its working directory, /tmp and HOME point there);
+- read-write: one working folder of its own (also HOME and TMPDIR), a tmpfs of bounded size
+  (`--disk-mb`: a submission that fills it gets "No space left" in its own cells, never the
+  grader's disk), and the kernel's socket folder until the kernel has made its sockets;
 - no network (a network namespace with only its own loopback), its own PID namespace
   (it cannot see or signal the grader), a new session (no terminal injection);
 - run, when the grader is root, as a user id of its own (`fresh_uid`, no account), so
@@ -73,7 +75,7 @@ def _parents_option(path: Path, made: set):
     return args
 
 
-def command(scratch: Path, workdir: Path = None, env=None, uid=SANDBOX_UID) -> list:
+def command(scratch: Path, workdir: Path = None, env=None, uid=SANDBOX_UID, disk_mb=None) -> list:
     """The bwrap prefix that runs a command inside the sandbox.
 
     `scratch` is the one folder it may write to (where the grader lets it: `workdir` is its
@@ -91,6 +93,8 @@ def command(scratch: Path, workdir: Path = None, env=None, uid=SANDBOX_UID) -> l
     for d in _read_only_dirs():
         args += _parents_option(d, made) + ["--ro-bind", str(d), str(d)]
     args += _parents_option(scratch, made) + ["--bind", str(scratch), str(scratch)]
+    if disk_mb:   # the working folder (also HOME and TMPDIR) is a tmpfs of its own, of bounded size
+        args += ["--size", str(int(disk_mb) * 2**20), "--perms", "1777", "--tmpfs", str(workdir)]
     args += ["--setenv", "HOME", str(workdir), "--setenv", "TMPDIR", str(workdir),
              "--setenv", "MPLCONFIGDIR", str(workdir), "--chdir", str(workdir)]
     if drop:
