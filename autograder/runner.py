@@ -149,8 +149,31 @@ def _client_class():
     return LimitedClient
 
 
+def memory_used(procs) -> int:
+    """Bytes a process tree holds: resident memory, plus the files only its descriptors keep alive
+    (memfd_create, deleted files: their pages are in RAM or on disk but in no one's RSS), each
+    file counted once however many descriptors share it."""
+    total, files = 0, {}
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+            fds = os.listdir(f"/proc/{proc.pid}/fd")
+        except Exception:   # gone (psutil.NoSuchProcess), or not ours to read (OSError)
+            continue
+        for fd in fds:
+            path = f"/proc/{proc.pid}/fd/{fd}"
+            try:
+                target = os.readlink(path)
+                if target.startswith("/memfd:") or target.endswith(" (deleted)"):
+                    st = os.stat(path)
+                    files[(st.st_dev, st.st_ino)] = st.st_size
+            except OSError:
+                continue
+    return total + sum(files.values())
+
+
 def _watch_memory(client, limit_bytes, tripped: threading.Event, done: threading.Event):
-    """Kill the kernel when its resident memory (children included) passes the limit."""
+    """Kill the kernel when the memory its process tree holds (`memory_used`) passes the limit."""
     import psutil
 
     while not done.wait(0.2):
@@ -159,7 +182,7 @@ def _watch_memory(client, limit_bytes, tripped: threading.Event, done: threading
             continue
         try:
             proc = psutil.Process(pid)
-            rss = sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
+            rss = memory_used([proc, *proc.children(recursive=True)])
         except psutil.Error:
             continue
         if rss > limit_bytes:

@@ -154,3 +154,20 @@ def test_results_and_errors_count_against_the_output_budget(squares_course, tmp_
     outputs = [o for c in nbformat.read(autograded, as_version=4).cells for o in c.get("outputs", [])]
     assert sum(o.get("ename") == "ValueError" for o in outputs) == 60
     assert len(json_mod.dumps(outputs)) < 2 * 2**20
+
+
+def test_memory_in_memfd_files_counts_against_the_limit(squares_course, tmp_path):
+    """Are 8 memfd files of 200 MB (each under the file-size cap, none in the kernel's RSS) counted
+    as the kernel's memory, so that under --memory-mb 1024 the submission ends memory_exceeded?"""
+    root, _, _, release = squares_course
+    hog = ('import os\n_fds = []\nfor _ in range(8):\n    _fd = os.memfd_create("hog")\n'
+           '    for _ in range(200):\n        os.write(_fd, b"x" * (1 << 20))\n    _fds.append(_fd)\n'
+           'import time; time.sleep(5)\n' + "def square(x):\n    return x * x\n")
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    (folder / "memfd.ipynb").write_bytes(with_square(release, hog))
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", "squares", str(folder), "--out", str(out),
+                           "--jobs", "1", "--no-gradebook", "--memory-mb", "1024"], cwd=root, capture_output=True,
+                          text=True, timeout=900)
+    row = next(csv.DictReader(open(out / "grades.csv")))
+    assert row["status"] == "memory_exceeded", (row, proc.stdout)
