@@ -24,6 +24,7 @@ The same handle has two sides, and test code is written once for both:
 import base64
 import io
 import json
+import math
 import socket
 import struct
 
@@ -32,6 +33,10 @@ import numpy as np
 __all__ = ["Ref", "StudentError", "LocalHandle", "RemoteHandle", "student_handle", "serve"]
 
 MAX_MESSAGE = 512 * 2**20          # bytes; a bigger reply is refused, not read
+# JSON values in one message (counted by its separators before parsing): a list of a million
+# one-digit numbers takes 2 MB to send and ~60 MB once parsed; arrays travel as one base64 string
+MAX_ITEMS = 2_000_000
+MAX_ELEMENTS = 2**24               # of one array from the other side (128 MB of float64)
 _remote = None                     # set by the grader's process: then student_handle returns it
 
 
@@ -66,7 +71,19 @@ def _npy(array) -> str:
 
 
 def _from_npy(text):
-    return np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False)
+    """An array from the other side, refused before its data is read unless it is a number or bool
+    array of at most MAX_ELEMENTS: a zero-width dtype ('S0', 'V0') of a huge shape takes no bytes
+    to send and gigabytes once a test broadcasts it."""
+    buffer = io.BytesIO(base64.b64decode(text))
+    version = np.lib.format.read_magic(buffer)
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, _, dtype = read_header(buffer)
+    if dtype.kind not in "biufc" or dtype.itemsize == 0:
+        raise ValueError(f"an array of dtype {dtype} is not a number or bool array")
+    if math.prod(shape) > MAX_ELEMENTS:
+        raise ValueError(f"an array of shape {shape} has more than {MAX_ELEMENTS} elements")
+    buffer.seek(0)
+    return np.load(buffer, allow_pickle=False)
 
 
 def encode(value, to_ref, depth=0):
@@ -515,7 +532,11 @@ def receive(sock):
     (size,) = struct.unpack("!Q", header)
     if size > MAX_MESSAGE:
         raise ValueError(f"message of {size} bytes is over the limit")
-    return json.loads(_exactly(sock, size))
+    data = _exactly(sock, size)
+    items = data.count(b",") + data.count(b"[") + data.count(b"{")
+    if items > MAX_ITEMS:
+        raise ValueError(f"message of {items} JSON values is over the limit of {MAX_ITEMS}")
+    return json.loads(data)
 
 
 def _exactly(sock, size):

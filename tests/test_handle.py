@@ -137,3 +137,44 @@ def test_a_students_exception_text_reaches_feedback_only_as_a_short_excerpt():
     odd = str(_Handle._error("relu", ["<script>", "x", ""]))
     assert odd == "relu raised an exception: x"
     assert str(_Handle._error("relu", ["NotImplementedError", "", ""])).endswith("replace `raise NotImplementedError()` with your code)")
+
+
+def test_arrays_that_grow_on_arrival_are_refused_before_their_data_is_read():
+    """Is a zero-width array (dtype S0 of shape (2**23, 1), 128 bytes to send, 1.9 GB once a test
+    broadcasts it), a string array, or a header promising more than MAX_ELEMENTS refused with a message?"""
+    import base64
+    import io
+
+    from autograder.handle import MAX_ELEMENTS
+
+    def npy(arr=None, header=None):
+        buffer = io.BytesIO()
+        if header is None:
+            np.save(buffer, arr, allow_pickle=False)
+        else:
+            np.lib.format.write_array_header_1_0(buffer, header)
+        return {"nd": base64.b64encode(buffer.getvalue()).decode()}
+
+    for data, says in [(npy(np.zeros((2**23, 1), dtype="S0")), "not a number or bool array"),
+                       (npy(np.array(["a", "b"])), "not a number or bool array"),
+                       (npy(header={"descr": "<f8", "fortran_order": False, "shape": (MAX_ELEMENTS + 1,)}),
+                        "more than")]:
+        with pytest.raises(ValueError, match=says):
+            decode(data, from_ref=None)
+    assert decode(npy(np.arange(6.0).reshape(2, 3)), from_ref=None).shape == (2, 3)
+
+
+def test_a_message_of_millions_of_tiny_values_is_refused_before_parsing():
+    """Is a reply of 3 million one-digit numbers (6 MB on the wire, hundreds of MB parsed) refused,
+    while one big array in base64 of the same size is read?"""
+    import socket
+
+    from autograder.handle import receive, send
+
+    left, right = socket.socketpair()
+    with left, right:
+        send(left, {"value": {"list": [1] * 3_000_000}})
+        with pytest.raises(ValueError, match="JSON values is over the limit"):
+            receive(right)
+        send(left, {"value": "A" * 6_000_000})
+        assert len(receive(right)["value"]) == 6_000_000
