@@ -87,9 +87,13 @@ def _status_table():
                 else []) for n, folder, status, names in rows}
 
 
+STILL_TO_COME = "{admonition} Sections still to be written"
+
+
 def test_front_page_status_is_true():
-    """Does the front page's map say 'written' exactly for the chapters whose sections exist in
-    _toc.yml, and list for each chapter exactly the assignments the Assignments page assigns to it?"""
+    """Does the front page's map say 'written' for the chapters whose sections exist in _toc.yml,
+    'in progress' if their index still lists sections to be written, 'outline' for the others, and
+    list for each chapter exactly the assignments the Assignments page assigns to it?"""
     import re
     import yaml
     table = _status_table()
@@ -102,14 +106,17 @@ def test_front_page_status_is_true():
         for number in re.findall(r"5\.\d", roadmap):
             taught.setdefault(number, []).append(name)
     for number, (folder, status, assignments) in table.items():
-        assert status == ("written" if has_sections[folder] else "outline"), (number, status)
+        unwritten = STILL_TO_COME in (ROOT / "book" / folder / "index.md").read_text()
+        expected = ("in progress" if unwritten else "written") if has_sections[folder] else "outline"
+        assert status == expected, (number, status)
         assert assignments == sorted(taught.get(number, [])), (number, assignments, taught.get(number))
     listed = re.findall(r"^### (\w+):", page, re.M)
     assert sorted(listed) == sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
 
 
 def test_written_chapters_hold_no_planned_text():
-    """Does no chapter with sections still call them planned, or speak of itself in the future tense?"""
+    """Does no chapter with sections still call them planned, or speak of itself in the future tense
+    (the sections not written yet are listed as such, under STILL_TO_COME)?"""
     import yaml
     chapters = yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"][0]["chapters"]
     for chapter in chapters:
