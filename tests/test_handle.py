@@ -168,13 +168,21 @@ def test_a_message_of_millions_of_tiny_values_is_refused_before_parsing():
     """Is a reply of 3 million one-digit numbers (6 MB on the wire, hundreds of MB parsed) refused,
     while one big array in base64 of the same size is read?"""
     import socket
+    import threading
 
     from autograder.handle import receive, send
 
+    def sent(sock, message):   # from another thread: a message larger than the socket buffer blocks its sender
+        thread = threading.Thread(target=send, args=(sock, message), daemon=True)
+        thread.start()
+        return thread
+
     left, right = socket.socketpair()
     with left, right:
-        send(left, {"value": {"list": [1] * 3_000_000}})
+        sender = sent(left, {"value": {"list": [1] * 3_000_000}})
         with pytest.raises(ValueError, match="JSON values is over the limit"):
             receive(right)
-        send(left, {"value": "A" * 6_000_000})
+        sender.join(timeout=60)
+        sender = sent(left, {"value": "A" * 6_000_000})
         assert len(receive(right)["value"]) == 6_000_000
+        sender.join(timeout=60)
