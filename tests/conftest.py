@@ -90,20 +90,25 @@ def book_build():
     return data
 
 
-@pytest.fixture(scope="session")
-def postgres():
-    """A throwaway PostgreSQL server (fixtures/postgres.py), for the whole run. Where none can
-    start the tests that need it skip, saying why; CI sets COURSE_REQUIRE_POSTGRES=1, so there
-    they fail instead of skipping."""
+def _skip_or_fail_without(what: str, reason: str, required_by: str) -> None:
+    """Where `what` cannot start (`reason` says why), skip the test saying so, or fail it when the
+    environment variable `required_by` is 1 (as .ci/run sets it where it installed `what`)."""
     import os
 
+    if not reason:
+        return
+    if os.environ.get(required_by) == "1":
+        pytest.fail(f"{required_by}=1 but no {what} can start: {reason}")
+    pytest.skip(f"no {what} can start here: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server (fixtures/postgres.py), for the whole run; skipped or failed
+    where none can start (COURSE_REQUIRE_POSTGRES)."""
     from fixtures import postgres as pg
 
-    reason = pg.missing_reason()
-    if reason:
-        if os.environ.get("COURSE_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"COURSE_REQUIRE_POSTGRES=1 but no PostgreSQL server can start: {reason}")
-        pytest.skip(f"no PostgreSQL server can start here: {reason}")
+    _skip_or_fail_without("PostgreSQL server", pg.missing_reason(), "COURSE_REQUIRE_POSTGRES")
     server = pg.Server()
     server.start()
     yield server
@@ -112,17 +117,11 @@ def postgres():
 
 @pytest.fixture(scope="session")
 def slurm():
-    """A real single-node Slurm cluster (fixtures/slurm.py), for the whole run. Where none can start
-    the tests that need it skip, saying why; CI sets COURSE_REQUIRE_SLURM=1, so there they fail."""
-    import os
-
+    """A real single-node Slurm cluster (fixtures/slurm.py), for the whole run; skipped or failed
+    where none can start (COURSE_REQUIRE_SLURM)."""
     from fixtures import slurm as cluster_mod
 
-    reason = cluster_mod.missing_reason()
-    if reason:
-        if os.environ.get("COURSE_REQUIRE_SLURM") == "1":
-            pytest.fail(f"COURSE_REQUIRE_SLURM=1 but no Slurm cluster can start: {reason}")
-        pytest.skip(f"no Slurm cluster can start here: {reason}")
+    _skip_or_fail_without("Slurm cluster", cluster_mod.missing_reason(), "COURSE_REQUIRE_SLURM")
     cluster = cluster_mod.Cluster()
     cluster.start()
     yield cluster
