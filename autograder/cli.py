@@ -91,6 +91,10 @@ def build_parser():
                    help="the roster column Moodle maps students by")
     p.add_argument("--db", help="gradebook URL (default from nbgrader_config.py)")
 
+    p = sub.add_parser("students", help="instructors: put the roster's names in the gradebook (formgrader shows them)")
+    p.add_argument("roster", type=Path, help="CSV with student_id and first_name, last_name or name; email, canvas_id")
+    p.add_argument("--db", help="gradebook URL (default from nbgrader_config.py)")
+
     p = sub.add_parser("student-edition", help="instructors: write the repository students get (no secrets)")
     p.add_argument("out", type=Path, help="a new (or empty) folder")
     return parser
@@ -200,6 +204,20 @@ def _export(args):
     return 0
 
 
+def _students(args):
+    from autograder import gradebook
+    from autograder.course import released_assignments
+    from autograder.export import read_roster
+
+    root = course_root()
+    db_url = default_db_url(root, nbgrader_config(root, args.db))
+    released_assignments(db_url)          # no gradebook yet: one line saying to release first
+    roster = read_roster(args.roster)
+    added, updated = gradebook.record_students(db_url, roster)
+    print(f"{len(roster)} student(s) of {args.roster} in the gradebook: {added} added, {updated} updated")
+    return 0
+
+
 def _export_gradescope(args, root, db_url):
     from autograder import gradebook
     from autograder.export import write_gradescope
@@ -257,4 +275,4 @@ def _student_edition(args):
 
 COMMANDS = {"release": _release, "check": _check, "grade": _grade, "merge": _merge,
             "similarity": _similarity, "report": _report, "export": _export,
-            "student-edition": _student_edition}
+            "students": _students, "student-edition": _student_edition}

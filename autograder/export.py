@@ -29,7 +29,7 @@ from pathlib import Path
 from autograder.course import GraderError
 
 GRADED, NEEDS_MANUAL, NOT_SUBMITTED = "graded", "needs_manual_grade", "not_submitted"
-ROSTER_COLUMNS = ["student_id", "name", "canvas_id", "sis_user_id", "sis_login_id", "section", "email", "idnumber"]
+ROSTER_COLUMNS = ["student_id", "name", "first_name", "last_name", "canvas_id", "sis_user_id", "sis_login_id", "section", "email", "idnumber"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -72,6 +72,25 @@ def read_roster(path: Path) -> list:
         seen[sid] = line
         rows.append({c: row.get(c, "") for c in ROSTER_COLUMNS})
     return rows
+
+
+def split_name(row: dict) -> tuple:
+    """(first_name, last_name) of a roster row, as nbgrader's gradebook keeps names: the roster's
+    first_name and last_name columns when it has them; else its name, "Last, First" split at the
+    comma, "First Last" at the last space, a single word as the last name."""
+    if row.get("first_name") or row.get("last_name"):
+        return row.get("first_name", ""), row.get("last_name", "")
+    name = row.get("name", "")
+    if "," in name:
+        last, _, first = name.partition(",")
+        return first.strip(), last.strip()
+    first, _, last = name.rpartition(" ")
+    return first.strip(), last.strip()
+
+
+def display_name(row: dict) -> str:
+    """The roster's name, or first and last name joined."""
+    return row.get("name") or " ".join(p for p in (row.get("first_name"), row.get("last_name")) if p)
 
 
 def final_grades(db_url: str, assignments: list, students: list, deadlines: dict = None) -> list:
@@ -122,14 +141,18 @@ def _score(grade: FinalGrade) -> str:
 
 def write_csv(f, grades: list, assignments: list, roster: dict) -> None:
     """student_id, name, then `<assignment>` (final score or empty) and `<assignment>_status`, then
-    the total over assignments whose score is final and its maximum."""
+    the total and the most it could be (every assignment's maximum). An assignment not submitted
+    adds 0 to the total; while one still needs a manual grade the total is left empty, since the
+    points so far would read as final."""
     writer = csv.writer(f)
     writer.writerow(["student_id", "name"] + [c for a in assignments for c in (a, f"{a}_status")]
                     + ["total", "max_total"])
     for sid, row in _by_student(grades).items():
         cells = [c for a in assignments for c in (_score(row[a]), row[a].status)]
-        writer.writerow([neutralise(sid), neutralise(roster.get(sid, {}).get("name", ""))] + cells
-                        + [f"{sum(row[a].score or 0 for a in assignments):g}", f"{sum(row[a].max_score for a in assignments):g}"])
+        pending = any(row[a].status == "needs_manual_grade" for a in assignments)
+        total = "" if pending else f"{sum(row[a].score or 0 for a in assignments):g}"
+        writer.writerow([neutralise(sid), neutralise(display_name(roster.get(sid, {})))] + cells
+                        + [total, f"{sum(row[a].max_score for a in assignments):g}"])
 
 
 def write_canvas(f, grades: list, assignments: list, roster: dict, columns: dict) -> None:
@@ -143,7 +166,7 @@ def write_canvas(f, grades: list, assignments: list, roster: dict, columns: dict
     writer.writerow(["Points Possible", "", "", "", ""] + [f"{max_scores.get(a, 0):g}" for a in assignments])
     for sid, row in _by_student(grades).items():
         person = roster.get(sid, {})
-        writer.writerow([neutralise(person.get("name") or sid), neutralise(person.get("canvas_id", "")),
+        writer.writerow([neutralise(display_name(person) or sid), neutralise(person.get("canvas_id", "")),
                          neutralise(person.get("sis_user_id", "")), neutralise(person.get("sis_login_id", "")),
                          neutralise(person.get("section", ""))] + [_score(row[a]) for a in assignments])
 

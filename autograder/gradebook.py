@@ -45,6 +45,29 @@ def record(root, db_url, spec, verdict, notebook=None) -> None:
         write_autograded(autograded_dir(root), spec, verdict.student_id, notebook)
 
 
+def record_students(db_url, roster: list) -> tuple:
+    """Put the roster's students in the gradebook with their names and email (and Canvas id as
+    nbgrader's lms_user_id), so formgrader lists people rather than "None, None". `roster`: rows
+    of export.read_roster. Returns (added, updated) counts; ids and grades are left as they are."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from autograder.export import split_name
+
+    added = updated = 0
+    with Gradebook(db_url) as gb:
+        for row in roster:
+            first, last = split_name(row)
+            fields = {"first_name": first or None, "last_name": last or None,
+                      "email": row.get("email") or None, "lms_user_id": row.get("canvas_id") or None}
+            try:
+                gb.find_student(row["student_id"])
+                updated += 1
+            except MissingEntry:
+                added += 1
+            gb.update_or_create_student(row["student_id"], **fields)
+    return added, updated
+
+
 def write_autograded(folder: Path, spec, student_id: str, notebook) -> Path:
     """Write the executed notebook, hidden tests cut out, in nbgrader's
     `<folder>/<student>/<assignment>/<notebook>.ipynb` layout; returns its path."""

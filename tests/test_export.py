@@ -55,7 +55,7 @@ def test_final_csv_tells_graded_pending_and_not_submitted_apart(graded_class, tm
     rows = _rows(out)
     assert rows[0] == ["student_id", "name", "squares", "squares_status", "total", "max_total"]
     assert rows[1] == ["ada", "Lovelace, Ada", "6", "graded", "6", "6"]
-    assert rows[2] == ["bob", "'=HYPERLINK(\"http://x\")", "", "needs_manual_grade", "0", "6"]
+    assert rows[2] == ["bob", "'=HYPERLINK(\"http://x\")", "", "needs_manual_grade", "", "6"]   # no total yet
     assert rows[3] == ["cy", "Cy Young", "", "not_submitted", "0", "6"]
     assert '"Lovelace, Ada"' in out.read_text()                    # RFC 4180 quoting
     assert out.read_bytes().count(b"\r\n") == 4
@@ -158,3 +158,27 @@ def test_cli_gradescope_writes_one_file_per_graded_student(graded_class, tmp_pat
     assert json.loads((out / "bob" / "results.json").read_text())["score"] == 2.0
     assert main(["export", "--format", "gradescope", "--out", str(out), "--db", db_url]) == 2
     assert "name exactly one" in capsys.readouterr().err
+
+
+def test_roster_names_reach_the_gradebook_formgrader_reads(graded_class, tmp_path, capsys):
+    """formgrader lists a student as "last_name, first_name" from the gradebook: after `students`
+    the roster's names are there (split as documented), with email and Canvas id; grades untouched."""
+    from nbgrader.api import Gradebook
+
+    db_url, roster = graded_class
+    assert main(["students", str(roster), "--db", db_url]) == 0
+    out = capsys.readouterr().out
+    assert "3 student(s)" in out and "1 added, 2 updated" in out
+    with Gradebook(db_url) as gb:
+        ada, cy = gb.find_student("ada"), gb.find_student("cy")
+        assert (ada.first_name, ada.last_name, ada.email, ada.lms_user_id) == ("Ada", "Lovelace", "ada@example.org", "101")
+        assert (cy.first_name, cy.last_name) == ("Cy", "Young")
+        assert gb.find_submission("squares", "ada").score == 6.0
+    both = tmp_path / "both.csv"
+    both.write_text("student_id,first_name,last_name,name\nada,Augusta Ada,King,ignored\nzoe,,Zoe,\n")
+    assert main(["students", str(both), "--db", db_url]) == 0
+    with Gradebook(db_url) as gb:
+        assert (gb.find_student("ada").first_name, gb.find_student("ada").last_name) == ("Augusta Ada", "King")
+        assert (gb.find_student("zoe").first_name, gb.find_student("zoe").last_name) == (None, "Zoe")
+    assert main(["students", str(tmp_path / "nope.csv"), "--db", db_url]) == 2
+    assert "cannot read the roster" in capsys.readouterr().err
