@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from autograder.sanitize import MAX_NOTEBOOK_MB
 
-DEFAULT_ID_PATTERN = r"^(?P<student_id>.+)\.ipynb$"
+DEFAULT_ID_PATTERN = r"^(?P<student_id>.+)\.(?i:ipynb)$"   # BOB.IPYNB too
 # a student id names files and CSV cells: letters and digits first (no `=`, `+`, `-`, `@` that
 # a spreadsheet would run as a formula, no `..`), then also . _ @ + -, at most 128 characters
 VALID_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}")

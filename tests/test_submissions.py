@@ -101,5 +101,7 @@ def test_every_other_file_is_listed_as_skipped_with_its_reason(tmp_path):
     assert "not a valid student id" in reasons["class.zip:../hw/x.ipynb"]
     assert "layout" in reasons["scratch.txt"] and "layout" in reasons["x.ipynb"]
     assert all(isinstance(item, Skipped) for item in skipped) and len(skipped) == 8
+    plain = find_submissions([folder / "alice.ipynb", folder / "BOB.IPYNB"], "hw", tmp_path / "s3")
+    assert [s.student_id for s in plain] == ["BOB", "alice"]     # the default pattern ignores the extension's case
     with pytest.raises(SubmissionError, match="notes.py"):       # without a list: the first is an error
         find_submissions([folder / "notes.py"], "hw", tmp_path / "s2")
